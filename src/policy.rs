@@ -1,0 +1,178 @@
+//! The policy document: what [`crate::compile`] produces and the signers sign.
+//!
+//! A document is an expiration and a list of conditions. Its JSON is canonical: compact, keys
+//! in the order `expiration`, `conditions`, strings escaped by `serde_json` (so never the `\$`
+//! of AWS's escape table, which strict parsers refuse), exact matches in the object form
+//! `{"field":"value"}`, prefix matches as `["starts-with","$field","prefix"]`. The same document
+//! always gives the same bytes, and so the same signature.
+
+use base64::Engine as _;
+
+use crate::time::Timestamp;
+
+/// One condition of a policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// The field must equal the value exactly.
+    Eq { field: String, value: String },
+    /// The field must start with the prefix; an empty prefix allows any value.
+    StartsWith { field: String, prefix: String },
+    /// The file's size in bytes must lie within `min..=max`.
+    ContentLengthRange { min: u64, max: u64 },
+}
+
+impl Condition {
+    /// The form field the condition names, `None` for `content-length-range`.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Condition::Eq { field, .. } | Condition::StartsWith { field, .. } => Some(field),
+            Condition::ContentLengthRange { .. } => None,
+        }
+    }
+
+    /// The condition as it appears in the policy JSON.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Condition::Eq { field, value } => {
+                out.push('{');
+                push_json_string(out, field);
+                out.push(':');
+                push_json_string(out, value);
+                out.push('}');
+            }
+            Condition::StartsWith { field, prefix } => {
+                out.push_str("[\"starts-with\",");
+                push_json_string(out, &format!("${field}"));
+                out.push(',');
+                push_json_string(out, prefix);
+                out.push(']');
+            }
+            Condition::ContentLengthRange { min, max } => {
+                out.push_str(&format!("[\"content-length-range\",{min},{max}]"));
+            }
+        }
+    }
+}
+
+/// A complete policy document, ready to encode and sign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyDocument {
+    /// When S3 stops accepting uploads under this policy.
+    pub expiration: Timestamp,
+    /// Every condition, in the order they are written.
+    pub conditions: Vec<Condition>,
+}
+
+impl PolicyDocument {
+    /// The canonical JSON text of the document.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(64 + 64 * self.conditions.len());
+        out.push_str("{\"expiration\":");
+        push_json_string(&mut out, &self.expiration.rfc3339());
+        out.push_str(",\"conditions\":[");
+        for (index, condition) in self.conditions.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            condition.write_json(&mut out);
+        }
+        out.push_str("]}");
+        out
+    }
+
+    /// The standard base64 (with padding) of the JSON: the form's `policy` field and the text
+    /// the signers sign.
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.to_json())
+    }
+}
+
+fn push_json_string(out: &mut String, text: &str) {
+    out.push_str(&serde_json::Value::from(text).to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_compact_and_ordered() {
+        let document = PolicyDocument {
+            expiration: Timestamp::from_unix(1_451_433_600),
+            conditions: vec![
+                Condition::StartsWith {
+                    field: "key".into(),
+                    prefix: "user/user1/".into(),
+                },
+                Condition::ContentLengthRange {
+                    min: 0,
+                    max: 3_000_000,
+                },
+                Condition::Eq {
+                    field: "bucket".into(),
+                    value: "rust-s3".into(),
+                },
+            ],
+        };
+
+        assert_eq!(
+            document.to_json(),
+            r#"{"expiration":"2015-12-30T00:00:00Z","conditions":[["starts-with","$key","user/user1/"],["content-length-range",0,3000000],{"bucket":"rust-s3"}]}"#
+        );
+    }
+
+    #[test]
+    fn dollars_and_quotes_are_strict_json() {
+        let condition = Condition::Eq {
+            field: "key".into(),
+            value: "a$b\"c\\d\u{7}".into(),
+        };
+
+        assert_eq!(condition.to_json(), r#"{"key":"a$b\"c\\d\u0007"}"#);
+        serde_json::from_str::<serde_json::Value>(&condition.to_json()).unwrap();
+    }
+
+    #[test]
+    fn matches_the_rust_s3_vector_bytes() {
+        let document = PolicyDocument {
+            expiration: Timestamp::from_unix(1_451_347_200 + 86_400),
+            conditions: vec![
+                Condition::StartsWith {
+                    field: "key".into(),
+                    prefix: "user/user1/".into(),
+                },
+                Condition::ContentLengthRange {
+                    min: 0,
+                    max: 3_000_000,
+                },
+                Condition::Eq {
+                    field: "bucket".into(),
+                    value: "rust-s3".into(),
+                },
+                Condition::Eq {
+                    field: "x-amz-algorithm".into(),
+                    value: "AWS4-HMAC-SHA256".into(),
+                },
+                Condition::Eq {
+                    field: "x-amz-credential".into(),
+                    value: "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request".into(),
+                },
+                Condition::Eq {
+                    field: "x-amz-date".into(),
+                    value: "20151229T000000Z".into(),
+                },
+            ],
+        };
+
+        assert_eq!(
+            document.to_base64(),
+            "eyJleHBpcmF0aW9uIjoiMjAxNS0xMi0zMFQwMDowMDowMFoiLCJjb25kaXRpb25zIjpbWyJzdGFydHMtd2l0aCIsIiRrZXkiLCJ1c2VyL3VzZXIxLyJdLFsiY29udGVudC1sZW5ndGgtcmFuZ2UiLDAsMzAwMDAwMF0seyJidWNrZXQiOiJydXN0LXMzIn0seyJ4LWFtei1hbGdvcml0aG0iOiJBV1M0LUhNQUMtU0hBMjU2In0seyJ4LWFtei1jcmVkZW50aWFsIjoiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNTEyMjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LHsieC1hbXotZGF0ZSI6IjIwMTUxMjI5VDAwMDAwMFoifV19"
+        );
+    }
+}

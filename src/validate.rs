@@ -1,0 +1,1229 @@
+//! The validator: the second stage, from a [`RawProfile`] to a [`Profile`].
+//!
+//! Every setting is checked against what S3 accepts: bucket names, regions, endpoints, expiry,
+//! sizes, and each field against the condition schema of [`crate::schema`] (which matching it
+//! admits, which values are legal, where `${filename}` may stand). Every problem becomes a
+//! [`Diagnostic`]; a [`Profile`] comes out only when there was no error, so nothing
+//! unvalidated reaches the compiler.
+
+use std::time::Duration;
+
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::load::{RawField, RawLengthRange, RawProfile, RawRule, RawSize, RawTest};
+use crate::schema::{self, FieldKind, FieldSpec, Matching};
+use crate::size::{format_size, parse_size};
+use crate::source::{FileId, Sources, Span, Spanned};
+use crate::time::Timestamp;
+
+/// The largest object a single POST may upload: 5 GiB.
+pub const S3_MAX_POST_SIZE: u64 = 5 << 30;
+
+/// The longest a SigV4 signing key is valid: seven days.
+pub const SIGV4_MAX_VALIDITY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The default region.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The default `expires_in`.
+pub const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(3600);
+
+/// The variable S3 replaces with the uploaded file's name.
+pub const FILENAME_VARIABLE: &str = "${filename}";
+
+/// Which signature a profile asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureVersion {
+    /// AWS4-HMAC-SHA256.
+    V4,
+    /// HMAC-SHA1, for legacy stores.
+    V2,
+}
+
+/// When the policy expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    /// This long after signing.
+    In(Duration),
+    /// At this instant.
+    At(Timestamp),
+}
+
+impl Expiry {
+    /// The instant the policy expires when signed at `now`, `None` past the year 9999.
+    pub fn at(self, now: Timestamp) -> Option<Timestamp> {
+        match self {
+            Expiry::In(duration) => now.checked_add(duration),
+            Expiry::At(instant) => Some(instant),
+        }
+    }
+}
+
+/// `content_length`, in bytes, inclusive at both ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LengthRange {
+    /// The smallest size allowed.
+    pub min: u64,
+    /// The largest size allowed.
+    pub max: u64,
+}
+
+/// How a field is matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// The field must equal the text; the bundle pre-fills it.
+    Eq(String),
+    /// The field must start with `prefix`; the bundle pre-fills `value` when there is one,
+    /// and otherwise lists the field among those the uploader fills.
+    StartsWith {
+        prefix: String,
+        value: Option<String>,
+    },
+    /// Any value; the uploader fills the field.
+    Any,
+}
+
+/// One field of a validated profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRule {
+    /// S3's canonical spelling.
+    pub name: String,
+    /// How it is matched.
+    pub rule: Rule,
+}
+
+/// What a test case expects S3 to say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// The upload is stored.
+    Accept,
+    /// The upload is refused.
+    Reject,
+}
+
+/// A validated test case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestCase {
+    /// What the case shows.
+    pub name: String,
+    /// Form fields laid over the bundle's.
+    pub fields: Vec<(String, String)>,
+    /// The uploaded file's name.
+    pub filename: Option<String>,
+    /// The uploaded file's size in bytes.
+    pub size: u64,
+    /// The verdict expected.
+    pub expect: Expectation,
+    /// With `Reject`, what should fail.
+    pub reason: Option<String>,
+    /// Where the case is written.
+    pub span: Span,
+}
+
+/// A profile that satisfies S3's schema, ready to compile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The kebab-case name.
+    pub name: String,
+    /// The one-line description.
+    pub description: Option<String>,
+    /// The file the profile is written in.
+    pub file: FileId,
+    /// The bucket name.
+    pub bucket: String,
+    /// The region of the credential scope and of the default URL.
+    pub region: String,
+    /// Which signature to make.
+    pub signature: SignatureVersion,
+    /// An S3-compatible endpoint (`scheme://host[:port][/path]`, no trailing slash).
+    pub endpoint: Option<String>,
+    /// Whether the bucket goes in the path rather than the host name.
+    pub path_style: bool,
+    /// When the policy expires.
+    pub expiry: Expiry,
+    /// The allowed file sizes.
+    pub content_length: Option<LengthRange>,
+    /// The fields, in the compiler's emitting order.
+    pub fields: Vec<FieldRule>,
+    /// The profile's own test cases.
+    pub tests: Vec<TestCase>,
+    /// Warning codes the profile accepts knowingly.
+    pub allow: Vec<Code>,
+}
+
+impl Profile {
+    /// The upload URL: AWS virtual-hosted by default, or the endpoint, path-style on request.
+    pub fn url(&self) -> String {
+        let (scheme, rest) = match &self.endpoint {
+            Some(endpoint) => endpoint.split_once("://").unwrap_or(("https", endpoint)),
+            None => ("https", ""),
+        };
+        let aws_host = format!("s3.{}.amazonaws.com", self.region);
+        let rest = if self.endpoint.is_some() {
+            rest
+        } else {
+            &aws_host
+        };
+
+        if self.path_style {
+            format!("{scheme}://{rest}/{}/", self.bucket)
+        } else {
+            format!("{scheme}://{}.{rest}/", self.bucket)
+        }
+    }
+
+    /// The rule for the canonical field `name`.
+    pub fn field(&self, name: &str) -> Option<&Rule> {
+        self.fields
+            .iter()
+            .find(|field| field.name == name)
+            .map(|field| &field.rule)
+    }
+
+    /// Whether the profile accepts warnings of `code` knowingly.
+    pub fn allows(&self, code: Code) -> bool {
+        self.allow.contains(&code)
+    }
+}
+
+/// Warning codes a profile may list in `allow`.
+pub const ALLOWABLE: &[Code] = &[
+    Code::LongExpiry,
+    Code::DottedBucketTls,
+    Code::DeprecatedField,
+    Code::ExceedsPostLimit,
+    Code::UnknownVariable,
+];
+
+/// What validation needs besides the profile.
+pub struct ValidationContext<'a> {
+    /// The files the spans point into.
+    pub sources: &'a Sources,
+    /// The clock, for `expires_at` and the seven-day limit.
+    pub now: Timestamp,
+}
+
+/// Validates a (merged) raw profile, pushing every problem to `diagnostics`.
+///
+/// Returns the profile only when no error was found; warnings do not stop it, except those
+/// the profile's `allow` list silences, which are not reported at all.
+pub fn validate(
+    raw: &RawProfile,
+    context: &ValidationContext<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Option<Profile> {
+    let mut checker = Checker {
+        name: &raw.name.value,
+        problems: Vec::new(),
+    };
+
+    let allow = checker.allow(raw.allow.as_deref().unwrap_or_default());
+    let bucket = checker.bucket(raw);
+    let region = checker.region(raw.region.as_ref());
+    let signature = checker.signature(raw.signature.as_ref());
+    let endpoint = checker.endpoint(raw.endpoint.as_ref());
+    let expiry = checker.expiry(raw, signature, context);
+    let content_length = raw
+        .content_length
+        .as_ref()
+        .and_then(|range| checker.length_range(range));
+    let fields = checker.fields(raw);
+    let tests = checker.tests(&raw.tests, content_length);
+
+    if let (Some(bucket), None, false) = (
+        &bucket,
+        &raw.endpoint,
+        raw.path_style.as_ref().is_some_and(|p| p.value),
+    ) && bucket.value.contains('.')
+    {
+        checker.problems.push(
+            Diagnostic::warning(
+                Code::DottedBucketTls,
+                format!(
+                    "bucket `{}` has dots, which break HTTPS for virtual-hosted URLs",
+                    bucket.value
+                ),
+            )
+            .at(bucket.span)
+            .help("set `path_style = true`, or choose a bucket name without dots"),
+        );
+    }
+
+    let failed = checker.problems.iter().any(Diagnostic::is_error);
+    for problem in checker.problems {
+        if problem.is_error() || !allow.contains(&problem.code) {
+            diagnostics.push(problem);
+        }
+    }
+    if failed {
+        return None;
+    }
+
+    Some(Profile {
+        name: raw.name.value.clone(),
+        description: raw.description.as_ref().map(|text| text.value.clone()),
+        file: raw.file,
+        bucket: bucket?.value,
+        region,
+        signature,
+        endpoint,
+        path_style: raw.path_style.as_ref().is_some_and(|flag| flag.value),
+        expiry: expiry?,
+        content_length,
+        fields: fields?,
+        tests: tests?,
+        allow,
+    })
+}
+
+/// Collects the problems of one profile.
+struct Checker<'a> {
+    name: &'a str,
+    problems: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, code: Code, span: Span, message: String) -> &mut Diagnostic {
+        self.problems
+            .push(Diagnostic::error(code, message).at(span));
+        self.problems.last_mut().expect("just pushed")
+    }
+
+    fn allow(&mut self, entries: &[Spanned<String>]) -> Vec<Code> {
+        let mut allowed = Vec::new();
+        for entry in entries {
+            match ALLOWABLE.iter().find(|code| code.as_str() == entry.value) {
+                Some(code) => allowed.push(*code),
+                None => {
+                    let names: Vec<&str> = ALLOWABLE.iter().map(|code| code.as_str()).collect();
+                    let suggestion = did_you_mean(&entry.value, names.iter().copied());
+                    let diagnostic = self.error(
+                        Code::UnknownLint,
+                        entry.span,
+                        format!(
+                            "`{}` is not a warning that `allow` can silence",
+                            entry.value
+                        ),
+                    );
+                    match suggestion {
+                        Some(name) => {
+                            *diagnostic =
+                                diagnostic.clone().label(format!("did you mean `{name}`?"))
+                        }
+                        None => {
+                            *diagnostic = diagnostic.clone().help(format!(
+                                "warnings that can be allowed: {}",
+                                names.join(", ")
+                            ))
+                        }
+                    }
+                }
+            }
+        }
+        allowed
+    }
+
+    fn bucket(&mut self, raw: &RawProfile) -> Option<Spanned<String>> {
+        let Some(bucket) = &raw.bucket else {
+            self.error(
+                Code::MissingBucket,
+                raw.name.span,
+                format!("profile `{}` has no `bucket`", self.name),
+            )
+            .notes
+            .push("help: add `bucket = \"my-bucket\"` to the profile".into());
+            return None;
+        };
+
+        if let Err(reason) = check_bucket_name(&bucket.value) {
+            self.error(
+                Code::BadBucketName,
+                bucket.span,
+                format!("`{}` is not a valid S3 bucket name: {reason}", bucket.value),
+            )
+            .notes
+            .push(
+                "note: bucket names are 3 to 63 lowercase letters, digits, dots and hyphens".into(),
+            );
+            return None;
+        }
+        Some(bucket.clone())
+    }
+
+    fn region(&mut self, region: Option<&Spanned<String>>) -> String {
+        let Some(region) = region else {
+            return DEFAULT_REGION.to_owned();
+        };
+
+        let legal = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        if region.value.is_empty() || !region.value.chars().all(legal) {
+            self.error(
+                Code::BadRegion,
+                region.span,
+                format!("`{}` is not a region name", region.value),
+            )
+            .notes
+            .push(
+                "help: regions are lowercase letters, digits and hyphens, as in `eu-west-1`".into(),
+            );
+        }
+        region.value.clone()
+    }
+
+    fn signature(&mut self, signature: Option<&Spanned<String>>) -> SignatureVersion {
+        match signature.map(|text| text.value.as_str()) {
+            None | Some("v4") => SignatureVersion::V4,
+            Some("v2") => SignatureVersion::V2,
+            Some(other) => {
+                let span = signature.map(|text| text.span).expect("matched Some");
+                self.error(
+                    Code::BadSignatureVersion,
+                    span,
+                    format!("`{other}` is not a signature version"),
+                )
+                .notes
+                .push(
+                    "help: write `signature = \"v4\"` (the default) or `\"v2\"` for legacy stores"
+                        .into(),
+                );
+                SignatureVersion::V4
+            }
+        }
+    }
+
+    fn endpoint(&mut self, endpoint: Option<&Spanned<String>>) -> Option<String> {
+        let endpoint = endpoint?;
+        match check_endpoint(&endpoint.value) {
+            Ok(normalized) => Some(normalized),
+            Err(reason) => {
+                self.error(Code::BadEndpoint, endpoint.span, format!("`{}` is not an endpoint URL: {reason}", endpoint.value))
+                    .notes
+                    .push("help: write the store's base URL, as in `https://s3.example.com` or `http://127.0.0.1:7480`".into());
+                None
+            }
+        }
+    }
+
+    fn expiry(
+        &mut self,
+        raw: &RawProfile,
+        signature: SignatureVersion,
+        context: &ValidationContext<'_>,
+    ) -> Option<Expiry> {
+        let expiry = match (&raw.expires_in, &raw.expires_at) {
+            (Some(_), Some(at)) => {
+                let other = raw
+                    .expires_in
+                    .as_ref()
+                    .map(|d| context.sources.location(d.span))
+                    .unwrap_or_default();
+                self.error(
+                    Code::ConflictingExpiry,
+                    at.span,
+                    "`expires_in` and `expires_at` are both set".into(),
+                )
+                .notes
+                .extend([
+                    format!("note: `expires_in` is set at {other}"),
+                    "help: keep one of them".into(),
+                ]);
+                return None;
+            }
+            (Some(duration), None) => match humantime::parse_duration(&duration.value) {
+                Ok(parsed) if parsed.as_secs() > 0 => Expiry::In(parsed),
+                Ok(_) => {
+                    self.error(
+                        Code::BadDuration,
+                        duration.span,
+                        "`expires_in` must be at least one second".into(),
+                    );
+                    return None;
+                }
+                Err(error) => {
+                    self.error(
+                        Code::BadDuration,
+                        duration.span,
+                        format!("`{}` is not a duration: {error}", duration.value),
+                    )
+                    .notes
+                    .push(
+                        "help: write a duration such as `\"15m\"`, `\"1h 30m\"` or `\"2days\"`"
+                            .into(),
+                    );
+                    return None;
+                }
+            },
+            (None, Some(at)) => match Timestamp::parse_rfc3339(&at.value) {
+                Ok(instant) if instant <= context.now => {
+                    self.error(
+                        Code::AlreadyExpired,
+                        at.span,
+                        format!(
+                            "`expires_at` {} is already past (now is {})",
+                            instant, context.now
+                        ),
+                    )
+                    .notes
+                    .push("help: move `expires_at` into the future, or use `expires_in`".into());
+                    return None;
+                }
+                Ok(instant) => Expiry::At(instant),
+                Err(reason) => {
+                    self.error(
+                        Code::BadExpiresAt,
+                        at.span,
+                        format!("`expires_at` is not a time: {reason}"),
+                    );
+                    return None;
+                }
+            },
+            (None, None) => Expiry::In(DEFAULT_EXPIRES_IN),
+        };
+
+        let Some(expires) = expiry.at(context.now) else {
+            let span = raw.expires_in.as_ref().map_or(raw.name.span, |d| d.span);
+            self.error(
+                Code::BadDuration,
+                span,
+                "`expires_in` reaches past the year 9999".into(),
+            );
+            return None;
+        };
+        let validity = Duration::from_secs(expires.seconds_since(context.now));
+        if signature == SignatureVersion::V4 && validity > SIGV4_MAX_VALIDITY {
+            let span = raw
+                .expires_in
+                .as_ref()
+                .or(raw.expires_at.as_ref())
+                .map_or(raw.name.span, |d| d.span);
+            self.problems.push(
+                Diagnostic::warning(
+                    Code::LongExpiry,
+                    format!(
+                        "the policy stays valid {} after signing, longer than a SigV4 signing key's 7 days",
+                        humantime::format_duration(validity)
+                    ),
+                )
+                .at(span)
+                .note("S3 may refuse uploads signed with a key older than 7 days")
+                .help("shorten the expiry, or add `allow = [\"long-expiry\"]` to accept it"),
+            );
+        }
+        Some(expiry)
+    }
+
+    fn length_range(&mut self, range: &RawLengthRange) -> Option<LengthRange> {
+        if range.min.is_none() && range.max.is_none() {
+            self.error(
+                Code::LengthRangeEmpty,
+                range.span,
+                "`content_length` sets neither `min` nor `max`".into(),
+            )
+            .notes
+            .push("help: write `content_length = { min = 1, max = \"10 MiB\" }`".into());
+            return None;
+        }
+        let min = match &range.min {
+            Some(size) => self.size(size, "content_length.min")?,
+            None => 0,
+        };
+        let max = match &range.max {
+            Some(size) => self.size(size, "content_length.max")?,
+            None => S3_MAX_POST_SIZE,
+        };
+
+        if min > max {
+            let span = range.min.as_ref().map_or(range.span, |size| size.span);
+            self.error(
+                Code::LengthRangeInverted,
+                span,
+                format!(
+                    "`content_length.min` ({}) is larger than `max` ({})",
+                    format_size(min),
+                    format_size(max)
+                ),
+            );
+            return None;
+        }
+        if max > S3_MAX_POST_SIZE {
+            let span = range.max.as_ref().map_or(range.span, |size| size.span);
+            self.problems.push(
+                Diagnostic::warning(
+                    Code::ExceedsPostLimit,
+                    format!(
+                        "`content_length.max` ({}) exceeds the 5 GiB S3 accepts in one POST",
+                        format_size(max)
+                    ),
+                )
+                .at(span)
+                .note(
+                    "larger objects need a multipart upload, which a POST policy cannot authorise",
+                ),
+            );
+        }
+        Some(LengthRange { min, max })
+    }
+
+    fn size(&mut self, size: &Spanned<RawSize>, key: &str) -> Option<u64> {
+        let parsed = match &size.value {
+            RawSize::Bytes(bytes) => {
+                u64::try_from(*bytes).map_err(|_| format!("`{key}` cannot be negative"))
+            }
+            RawSize::Text(text) => parse_size(text),
+        };
+        match parsed {
+            Ok(bytes) => Some(bytes),
+            Err(reason) => {
+                self.error(Code::BadSize, size.span, reason);
+                None
+            }
+        }
+    }
+
+    fn fields(&mut self, raw: &RawProfile) -> Option<Vec<FieldRule>> {
+        let mut fields: Vec<(FieldRule, Span)> = Vec::new();
+        let mut ok = true;
+
+        for field in &raw.fields {
+            let Some(rule) = self.field(field) else {
+                ok = false;
+                continue;
+            };
+            if let Some((_, first)) = fields
+                .iter()
+                .find(|(existing, _)| existing.name == rule.name)
+            {
+                let first = *first;
+                self.error(
+                    Code::DuplicateField,
+                    field.name.span,
+                    format!("field `{}` is set twice", rule.name),
+                )
+                .notes
+                .push(format!(
+                    "note: field names are case-insensitive; the first is at byte {}",
+                    first.start
+                ));
+                ok = false;
+                continue;
+            }
+            fields.push((rule, field.name.span));
+        }
+
+        let key_written = raw
+            .fields
+            .iter()
+            .any(|field| field.name.value.eq_ignore_ascii_case("key"));
+        if !key_written {
+            self.error(
+                Code::MissingKey,
+                raw.name.span,
+                format!("profile `{}` has no `key` field", self.name),
+            )
+            .notes
+            .push("help: S3 needs a key; add e.g. `fields.key = \"uploads/${filename}\"`".into());
+            ok = false;
+        }
+        ok &= self.companions(&fields);
+
+        fields.sort_by(|a, b| schema::emit_rank(&a.0.name).cmp(&schema::emit_rank(&b.0.name)));
+        ok.then(|| fields.into_iter().map(|(field, _)| field).collect())
+    }
+
+    fn field(&mut self, field: &RawField) -> Option<FieldRule> {
+        let written = &field.name.value;
+        let name_span = field.name.span;
+        let (name, spec) = match schema::lookup(written) {
+            FieldKind::Known(spec) => (spec.name.to_owned(), Some(spec)),
+            FieldKind::Meta(name) => (name, None),
+            FieldKind::SignerOwned(owned) => {
+                self.error(Code::SignerOwnedField, name_span, format!("`{owned}` is written by the signer, not by a profile"))
+                    .notes
+                    .push("note: the bundle adds the policy, its signature and the credential fields itself".into());
+                return None;
+            }
+            FieldKind::SetElsewhere { name, instead } => {
+                self.error(
+                    Code::NotAField,
+                    name_span,
+                    format!("`{name}` cannot be set under `fields`"),
+                )
+                .notes
+                .push(format!("help: use {instead}"));
+                return None;
+            }
+            FieldKind::Ignored => {
+                self.error(
+                    Code::NotAField,
+                    name_span,
+                    format!("`{written}` is ignored by S3, so a policy cannot constrain it"),
+                )
+                .notes
+                .push("help: an uploader may send `x-ignore-*` fields without any rule".into());
+                return None;
+            }
+            FieldKind::Unknown => {
+                let suggestion = did_you_mean(written, schema::suggestion_candidates());
+                let diagnostic = self.error(
+                    Code::UnknownField,
+                    name_span,
+                    format!("`{written}` is not a form field S3 knows"),
+                );
+                let help = match suggestion {
+                    Some(name) => format!("did you mean `{name}`?"),
+                    None => "custom metadata goes in `x-amz-meta-NAME` fields".to_owned(),
+                };
+                diagnostic.label = Some(help);
+                return None;
+            }
+        };
+
+        let rule = self.rule(&name, spec, &field.rule, field.span)?;
+        Some(FieldRule { name, rule })
+    }
+
+    fn rule(
+        &mut self,
+        name: &str,
+        spec: Option<&FieldSpec>,
+        rule: &RawRule,
+        span: Span,
+    ) -> Option<Rule> {
+        let matching = spec.map_or(Matching::ExactOrPrefix, |spec| spec.matching);
+        let legal = spec.and_then(|spec| spec.values);
+
+        match rule {
+            RawRule::Eq(text) => {
+                if name == "key"
+                    && let Some(prefix) = text.value.strip_suffix(FILENAME_VARIABLE)
+                {
+                    self.variables(name, prefix, text.span)?;
+                    return Some(Rule::StartsWith {
+                        prefix: prefix.to_owned(),
+                        value: Some(text.value.clone()),
+                    });
+                }
+                self.variables(name, &text.value, text.span)?;
+                self.legal_value(name, legal, text)?;
+                self.field_specific(name, text)?;
+                Some(Rule::Eq(text.value.clone()))
+            }
+            RawRule::StartsWith { prefix, value } => {
+                self.prefix_allowed(name, matching, prefix.span)?;
+                self.variables(name, &prefix.value, prefix.span)?;
+                if let Some(legal) = legal
+                    && !legal.iter().any(|value| value.starts_with(&prefix.value))
+                {
+                    self.error(
+                        Code::IllegalValue,
+                        prefix.span,
+                        format!("no legal value of `{name}` starts with `{}`", prefix.value),
+                    )
+                    .notes
+                    .push(format!("note: `{name}` is one of {}", legal.join(", ")));
+                    return None;
+                }
+                let Some(value) = value else {
+                    return Some(Rule::StartsWith {
+                        prefix: prefix.value.clone(),
+                        value: None,
+                    });
+                };
+
+                let literal = if name == "key" {
+                    value
+                        .value
+                        .strip_suffix(FILENAME_VARIABLE)
+                        .unwrap_or(&value.value)
+                } else {
+                    &value.value
+                };
+                self.variables(name, literal, value.span)?;
+                if !value.value.starts_with(&prefix.value) {
+                    self.error(
+                        Code::ValueOutsidePrefix,
+                        value.span,
+                        format!("`value` of `{name}` does not start with `{}`", prefix.value),
+                    )
+                    .notes
+                    .push(
+                        "note: S3 would refuse the pre-filled value; make it start with the prefix"
+                            .into(),
+                    );
+                    return None;
+                }
+                self.legal_value(name, legal, value)?;
+                Some(Rule::StartsWith {
+                    prefix: prefix.value.clone(),
+                    value: Some(value.value.clone()),
+                })
+            }
+            RawRule::Any => {
+                self.prefix_allowed(name, matching, span)?;
+                Some(Rule::Any)
+            }
+        }
+    }
+
+    fn prefix_allowed(&mut self, name: &str, matching: Matching, span: Span) -> Option<()> {
+        if matching == Matching::Exact {
+            self.error(
+                Code::PrefixNotAllowed,
+                span,
+                format!("S3 matches `{name}` exactly; it cannot take `starts_with` or `any`"),
+            )
+            .notes
+            .push(format!(
+                "help: give `{name}` one value, as in `{name} = \"...\"`"
+            ));
+            return None;
+        }
+        Some(())
+    }
+
+    fn legal_value(
+        &mut self,
+        name: &str,
+        legal: Option<&[&str]>,
+        text: &Spanned<String>,
+    ) -> Option<()> {
+        let Some(legal) = legal else { return Some(()) };
+        if legal.contains(&text.value.as_str()) {
+            return Some(());
+        }
+
+        let suggestion = did_you_mean(&text.value, legal.iter().copied());
+        let diagnostic = self.error(
+            Code::IllegalValue,
+            text.span,
+            format!("`{}` is not a legal value of `{name}`", text.value),
+        );
+        match suggestion {
+            Some(value) => diagnostic.label = Some(format!("did you mean `{value}`?")),
+            None => diagnostic
+                .notes
+                .push(format!("note: `{name}` is one of {}", legal.join(", "))),
+        }
+        None
+    }
+
+    fn variables(&mut self, name: &str, text: &str, span: Span) -> Option<()> {
+        if text.contains(FILENAME_VARIABLE) {
+            let help = if name == "key" {
+                "`${filename}` may only end the key, as in `uploads/${filename}`"
+            } else {
+                "only `key` may use `${filename}`, and only at its end"
+            };
+            self.error(Code::FilenameVariableMisplaced, span, format!("`${{filename}}` cannot stand here in `{name}`"))
+                .notes
+                .extend([
+                    "note: S3 expands variables before matching, so the policy cannot describe the expanded value".to_owned(),
+                    format!("help: {help}"),
+                ]);
+            return None;
+        }
+        if text.contains("${") {
+            self.problems.push(
+                Diagnostic::warning(
+                    Code::UnknownVariable,
+                    format!("`{name}` contains `${{`, but S3 knows only `${{filename}}`"),
+                )
+                .at(span)
+                .note("the text is sent and matched literally"),
+            );
+        }
+        Some(())
+    }
+
+    fn field_specific(&mut self, name: &str, text: &Spanned<String>) -> Option<()> {
+        if name == "x-amz-website-redirect-location" {
+            let value = &text.value;
+            if !(value.starts_with('/')
+                || value.starts_with("http://")
+                || value.starts_with("https://"))
+            {
+                self.error(
+                    Code::IllegalValue,
+                    text.span,
+                    format!("`{name}` must start with `/`, `http://` or `https://`"),
+                );
+                return None;
+            }
+            if value.len() > 2048 {
+                self.error(
+                    Code::IllegalValue,
+                    text.span,
+                    format!("`{name}` is limited to 2 KB"),
+                );
+                return None;
+            }
+        }
+        if name == "redirect" {
+            self.problems.push(
+                Diagnostic::warning(Code::DeprecatedField, "`redirect` is deprecated")
+                    .at(text.span)
+                    .help("use `success_action_redirect`"),
+            );
+        }
+        Some(())
+    }
+
+    fn companions(&mut self, fields: &[(FieldRule, Span)]) -> bool {
+        let find = |name: &str| fields.iter().find(|(field, _)| field.name == name);
+        let mut ok = true;
+
+        if let Some((
+            FieldRule {
+                rule: Rule::Eq(algorithm),
+                ..
+            },
+            span,
+        )) = find("x-amz-checksum-algorithm")
+            && let Some((_, value_field)) = schema::CHECKSUM_ALGORITHMS
+                .iter()
+                .find(|(name, _)| name == algorithm)
+            && find(value_field).is_none()
+        {
+            self.error(
+                Code::MissingCompanionField,
+                *span,
+                format!(
+                    "`x-amz-checksum-algorithm = \"{algorithm}\"` needs the field `{value_field}`"
+                ),
+            )
+            .notes
+            .push("note: S3 answers 400 when the checksum named is missing".into());
+            ok = false;
+        }
+
+        const SSE_C: [&str; 3] = [
+            "x-amz-server-side-encryption-customer-algorithm",
+            "x-amz-server-side-encryption-customer-key",
+            "x-amz-server-side-encryption-customer-key-MD5",
+        ];
+        let present: Vec<&(FieldRule, Span)> = SSE_C.iter().filter_map(|name| find(name)).collect();
+        if !present.is_empty() && present.len() < SSE_C.len() {
+            let missing: Vec<&str> = SSE_C
+                .iter()
+                .copied()
+                .filter(|name| find(name).is_none())
+                .collect();
+            self.error(
+                Code::MissingCompanionField,
+                present[0].1,
+                "customer-provided encryption needs all three `-customer-*` fields".into(),
+            )
+            .notes
+            .push(format!("help: add {}", missing.join(", ")));
+            ok = false;
+        }
+
+        if let Some((_, span)) = find("x-amz-server-side-encryption-aws-kms-key-id") {
+            let kms = matches!(find("x-amz-server-side-encryption"), Some((FieldRule { rule: Rule::Eq(value), .. }, _)) if value.starts_with("aws:kms"));
+            if !kms {
+                self.error(
+                    Code::MissingCompanionField,
+                    *span,
+                    "a KMS key id needs `x-amz-server-side-encryption = \"aws:kms\"`".into(),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    fn tests(&mut self, tests: &[RawTest], range: Option<LengthRange>) -> Option<Vec<TestCase>> {
+        let mut cases = Vec::new();
+        let mut ok = true;
+
+        for (index, test) in tests.iter().enumerate() {
+            let name = test
+                .name
+                .as_ref()
+                .map_or_else(|| format!("case {}", index + 1), |name| name.value.clone());
+            let expect = match test.expect.as_ref().map(|text| text.value.as_str()) {
+                Some("accept") => Some(Expectation::Accept),
+                Some("reject") => Some(Expectation::Reject),
+                Some(other) => {
+                    let span = test.expect.as_ref().map_or(test.span, |text| text.span);
+                    self.error(
+                        Code::BadTestCase,
+                        span,
+                        format!("`expect` must be \"accept\" or \"reject\", not `{other}`"),
+                    );
+                    None
+                }
+                None => {
+                    self.error(
+                        Code::BadTestCase,
+                        test.span,
+                        format!("test `{name}` has no `expect`"),
+                    )
+                    .notes
+                    .push("help: add `expect = \"accept\"` or `expect = \"reject\"`".into());
+                    None
+                }
+            };
+            if let (Some(reason), Some(Expectation::Accept)) = (&test.reason, expect) {
+                self.error(
+                    Code::BadTestCase,
+                    reason.span,
+                    "`reason` only goes with `expect = \"reject\"`".into(),
+                );
+                ok = false;
+            }
+            let size = match &test.size {
+                Some(size) => self.size(size, "size"),
+                None => Some(range.map_or(1, |range| range.min.max(1).min(range.max))),
+            };
+
+            match (expect, size) {
+                (Some(expect), Some(size)) => cases.push(TestCase {
+                    name,
+                    fields: test
+                        .fields
+                        .iter()
+                        .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                        .collect(),
+                    filename: test.filename.as_ref().map(|text| text.value.clone()),
+                    size,
+                    expect,
+                    reason: test.reason.as_ref().map(|text| text.value.clone()),
+                    span: test.span,
+                }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(cases)
+    }
+}
+
+/// Checks S3's bucket naming rules; the error says which one is broken.
+pub fn check_bucket_name(name: &str) -> Result<(), String> {
+    if name.len() < 3 || name.len() > 63 {
+        return Err(format!("it is {} characters long, not 3 to 63", name.len()));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return Err(format!(
+            "`{bad}` is not allowed (only lowercase letters, digits, `.` and `-`)"
+        ));
+    }
+    let first_and_last = [name.as_bytes()[0], name.as_bytes()[name.len() - 1]];
+    if !first_and_last.iter().all(u8::is_ascii_alphanumeric) {
+        return Err("it must begin and end with a letter or digit".into());
+    }
+    if name.contains("..") || name.contains(".-") || name.contains("-.") {
+        return Err("dots may not stand next to each other or to a hyphen".into());
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|part| part.parse::<u8>().is_ok()) {
+        return Err("it may not look like an IP address".into());
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            return Err(format!("the prefix `{prefix}` is reserved"));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if name.ends_with(suffix) {
+            return Err(format!("the suffix `{suffix}` is reserved"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an endpoint URL and returns it without a trailing slash.
+pub fn check_endpoint(url: &str) -> Result<String, String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err("it has no `http://` or `https://`".into());
+    };
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("the scheme `{scheme}` is not `http` or `https`"));
+    }
+    if rest.contains(['?', '#']) {
+        return Err("it may not have a query or a fragment".into());
+    }
+    let host = rest.split('/').next().unwrap_or("");
+    if host.contains('@') {
+        return Err("it may not carry a user name or password".into());
+    }
+    let host_name = host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.parse::<u16>().is_ok() {
+            name
+        } else {
+            host
+        }
+    });
+    if host_name.is_empty() || host_name.contains(char::is_whitespace) || host.ends_with(':') {
+        return Err("it has no host".into());
+    }
+    Ok(format!("{scheme}://{}", rest.trim_end_matches('/')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::parse_file;
+
+    fn run(text: &str) -> (Option<Profile>, Vec<&'static str>) {
+        let mut sources = Sources::new();
+        let file = sources.add("p.toml", text.to_owned());
+        let mut diagnostics = Diagnostics::new();
+        let raw = parse_file(file, &sources, &mut diagnostics).remove(0);
+        let context = ValidationContext {
+            sources: &sources,
+            now: Timestamp::from_unix(1_780_000_000),
+        };
+        let profile = validate(&raw, &context, &mut diagnostics);
+        (
+            profile,
+            diagnostics.iter().map(|d| d.code.as_str()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_complete_profile_validates_with_canonical_names_in_order() {
+        let (profile, codes) = run(r#"[profile.p]
+bucket = "acme-uploads"
+region = "eu-west-1"
+expires_in = "15m"
+content_length = { min = 1, max = "10 MiB" }
+fields.x-amz-meta-Uploader = { starts_with = "" }
+fields.content-type = { starts_with = "image/" }
+fields.key = "uploads/${filename}"
+fields.ACL = "private"
+"#);
+
+        assert!(codes.is_empty(), "{codes:?}");
+        let profile = profile.unwrap();
+        let names: Vec<_> = profile.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["key", "acl", "Content-Type", "x-amz-meta-uploader"]);
+        assert_eq!(
+            profile.fields[0].rule,
+            Rule::StartsWith {
+                prefix: "uploads/".into(),
+                value: Some("uploads/${filename}".into())
+            }
+        );
+        assert_eq!(
+            profile.content_length,
+            Some(LengthRange {
+                min: 1,
+                max: 10 << 20
+            })
+        );
+        assert_eq!(profile.expiry, Expiry::In(Duration::from_secs(900)));
+        assert_eq!(
+            profile.url(),
+            "https://acme-uploads.s3.eu-west-1.amazonaws.com/"
+        );
+    }
+
+    #[test]
+    fn schema_violations_are_each_reported() {
+        let (profile, codes) = run(r#"[profile.p]
+bucket = "Bad_Bucket"
+fields.key = "a/${filename}/b"
+fields.success_action_status = { starts_with = "2" }
+fields.acl = "public"
+fields.x-amz-storage-class = "STANDARD"
+fields.Content-Typo = "x"
+fields.policy = "x"
+"#);
+
+        assert!(profile.is_none());
+        assert_eq!(
+            codes,
+            [
+                "bad-bucket-name",
+                "filename-variable-misplaced",
+                "prefix-not-allowed",
+                "illegal-value",
+                "unknown-field",
+                "signer-owned-field",
+            ]
+        );
+    }
+
+    #[test]
+    fn expiry_rules() {
+        let (_, both) = run(
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \"1h\"\nexpires_at = \"2030-01-01T00:00:00Z\"\n",
+        );
+        let (_, past) = run(
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_at = \"2020-01-01T00:00:00Z\"\n",
+        );
+        let (long, warning) =
+            run("[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \"8days\"\n");
+        let (_, allowed) = run(
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \"8days\"\nallow = [\"long-expiry\"]\n",
+        );
+
+        assert_eq!(both, ["conflicting-expiry"]);
+        assert_eq!(past, ["already-expired"]);
+        assert!(long.is_some());
+        assert_eq!(warning, ["long-expiry"]);
+        assert!(allowed.is_empty());
+    }
+
+    #[test]
+    fn starts_with_value_must_fit_the_prefix() {
+        let (_, codes) = run(
+            "[profile.p]\nbucket = \"abc\"\nfields.key = { starts_with = \"a/\", value = \"b/${filename}\" }\n",
+        );
+
+        assert_eq!(codes, ["value-outside-prefix"]);
+    }
+
+    #[test]
+    fn sizes_must_be_ordered() {
+        let (_, codes) = run(
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\ncontent_length = { min = \"2 MiB\", max = \"1 MiB\" }\n",
+        );
+
+        assert_eq!(codes, ["length-range-inverted"]);
+    }
+
+    #[test]
+    fn bucket_names() {
+        assert!(check_bucket_name("acme-uploads").is_ok());
+        assert!(check_bucket_name("a.b.c").is_ok());
+        assert!(check_bucket_name("ab").is_err());
+        assert!(check_bucket_name("-abc").is_err());
+        assert!(check_bucket_name("a..b").is_err());
+        assert!(check_bucket_name("192.168.5.4").is_err());
+        assert!(check_bucket_name("xn--abc").is_err());
+        assert!(check_bucket_name("abc-s3alias").is_err());
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(
+            check_endpoint("http://127.0.0.1:7480/").unwrap(),
+            "http://127.0.0.1:7480"
+        );
+        assert_eq!(
+            check_endpoint("https://s3.example.com/base").unwrap(),
+            "https://s3.example.com/base"
+        );
+        assert!(check_endpoint("ftp://x").is_err());
+        assert!(check_endpoint("s3.example.com").is_err());
+        assert!(check_endpoint("https://").is_err());
+        assert!(check_endpoint("https://u:p@host").is_err());
+        assert!(check_endpoint("https://host?x=1").is_err());
+    }
+
+    #[test]
+    fn urls_follow_the_endpoint_and_path_style() {
+        let (profile, _) = run(
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \"http://127.0.0.1:7480/\"\npath_style = true\n",
+        );
+        assert_eq!(profile.unwrap().url(), "http://127.0.0.1:7480/abc/");
+
+        let (profile, _) = run(
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \"https://store.example\"\n",
+        );
+        assert_eq!(profile.unwrap().url(), "https://abc.store.example/");
+    }
+}
