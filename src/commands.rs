@@ -206,27 +206,30 @@ fn list(cli: &Cli, color: Color) -> CommandResult {
     workspace.print_diagnostics();
 
     let profiles = workspace.catalog.profiles();
-    let width = profiles
+    let rows: Vec<(&str, String, &str)> = profiles
         .iter()
-        .map(|profile| profile.name.value.len())
-        .max()
-        .unwrap_or(0);
+        .map(|profile| {
+            let file = workspace
+                .sources
+                .get(profile.file)
+                .path()
+                .display()
+                .to_string();
+            let description = profile
+                .description
+                .as_ref()
+                .map_or("", |text| text.value.as_str());
+            (profile.name.value.as_str(), file, description)
+        })
+        .collect();
+    let name_width = rows.iter().map(|row| row.0.len()).max().unwrap_or(0);
+    let file_width = rows.iter().map(|row| row.1.len()).max().unwrap_or(0);
+
     let mut out = String::new();
-    for profile in profiles {
-        let file = workspace
-            .sources
-            .get(profile.file)
-            .path()
-            .display()
-            .to_string();
-        let description = profile
-            .description
-            .as_ref()
-            .map_or("", |text| text.value.as_str());
-        out.push_str(
-            &format!("{:width$}  {description}  ({file})\n", profile.name.value)
-                .replace("    (", "  ("),
-        );
+    for (name, file, description) in rows {
+        let line = format!("{name:name_width$}  {file:file_width$}  {description}");
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     write_stdout(out.as_bytes())?;
 

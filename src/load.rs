@@ -173,7 +173,8 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads every `*.toml` file of `dir` (in name order), registering each in `sources`.
+    /// Reads every `*.toml` file of `dir` (in name order), or `dir` itself when it is a file,
+    /// registering each in `sources`.
     ///
     /// Problems inside files go to `diagnostics`; the files are still all read.
     ///
@@ -185,18 +186,11 @@ impl Catalog {
         sources: &mut Sources,
         diagnostics: &mut Diagnostics,
     ) -> Result<Catalog, LoadError> {
-        let directory_error = |error: std::io::Error| LoadError::Directory {
-            path: dir.to_owned(),
-            reason: error.to_string(),
+        let paths = if dir.is_file() {
+            vec![dir.to_owned()]
+        } else {
+            toml_files_in(dir)?
         };
-        let mut paths = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(directory_error)? {
-            let path = entry.map_err(directory_error)?.path();
-            if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
-                paths.push(path);
-            }
-        }
-        paths.sort();
 
         let mut catalog = Catalog::default();
         for path in paths {
@@ -320,6 +314,24 @@ impl Catalog {
         }
         Some(merged)
     }
+}
+
+/// The `*.toml` files directly in `dir`, sorted by name.
+fn toml_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let directory_error = |error: std::io::Error| LoadError::Directory {
+        path: dir.to_owned(),
+        reason: error.to_string(),
+    };
+
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(directory_error)? {
+        let path = entry.map_err(directory_error)?.path();
+        if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
 }
 
 /// `child` over `parent`, as [`Catalog::resolve`] describes.
