@@ -4,37 +4,37 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The AWS documentation's example access key id.
-pub const EXAMPLE_ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+pub(crate) const EXAMPLE_ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 
 /// The AWS documentation's example secret; it must never appear in any output.
-pub const EXAMPLE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+pub(crate) const EXAMPLE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 /// The fixed signing time of every snapshot.
-pub const NOW: &str = "2026-12-03T18:00:00Z";
+pub(crate) const NOW: &str = "2026-12-03T18:00:00Z";
 
 /// What a run printed and how it ended.
 #[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// The exit code and standard error, as snapshots show them.
-    pub fn report(&self) -> String {
+    pub(crate) fn report(&self) -> String {
         format!("exit: {}\n{}", self.code, self.stderr)
     }
 }
 
 /// The crate's root, where `policies/` and `tests/` live.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A command for the binary, run from the crate root, with no inherited AWS settings, colour
 /// off and the example credentials.
-pub fn postpolicy() -> Command {
+pub(crate) fn postpolicy() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_postpolicy"));
     command.current_dir(root());
     for (name, _) in std::env::vars_os() {
@@ -55,7 +55,7 @@ pub fn postpolicy() -> Command {
 }
 
 /// Runs `command` to completion.
-pub fn run(command: &mut Command) -> Run {
+pub(crate) fn run(command: &mut Command) -> Run {
     let output = command.output().expect("the binary runs");
     let run = Run {
         code: output.status.code().unwrap_or(-1),
@@ -76,12 +76,12 @@ pub fn run(command: &mut Command) -> Run {
 }
 
 /// Runs the binary with `args`.
-pub fn postpolicy_run(args: &[&str]) -> Run {
+pub(crate) fn postpolicy_run(args: &[&str]) -> Run {
     run(postpolicy().args(args))
 }
 
 /// `path` relative to the crate root, with `/` separators, for stable snapshots.
-pub fn relative(path: &Path) -> String {
+pub(crate) fn relative(path: &Path) -> String {
     path.strip_prefix(root())
         .unwrap_or(path)
         .to_string_lossy()
@@ -89,7 +89,7 @@ pub fn relative(path: &Path) -> String {
 }
 
 /// A scratch policies directory holding `files` (name, text).
-pub fn policies_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+pub(crate) fn policies_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).expect("writable");
