@@ -88,6 +88,13 @@ codes! {
     UnknownLint => "unknown-lint",
     DottedBucketTls => "dotted-bucket-tls",
     DeprecatedField => "deprecated-field",
+    UnboundedSize => "unbounded-size",
+    AnyKey => "any-key",
+    PublicAcl => "public-acl",
+    SignatureV2 => "signature-v2",
+    InsecureRedirect => "insecure-redirect",
+    FormSize => "form-size",
+    AnyField => "any-field",
 }
 
 /// One problem, with where it is and what to do about it.
@@ -361,7 +368,7 @@ mod tests {
             let text = code.as_str();
             assert!(seen.insert(text), "duplicate code {text}");
             assert!(
-                text.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{text} is not kebab-case"
             );
         }

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::lint::lint;
 use crate::load::{RawField, RawLengthRange, RawProfile, RawRule, RawSize, RawTest};
 use crate::schema::{self, FieldKind, FieldSpec, Matching};
 use crate::size::{format_size, parse_size};
@@ -192,6 +193,13 @@ pub const ALLOWABLE: &[Code] = &[
     Code::DeprecatedField,
     Code::ExceedsPostLimit,
     Code::UnknownVariable,
+    Code::UnboundedSize,
+    Code::AnyKey,
+    Code::PublicAcl,
+    Code::SignatureV2,
+    Code::InsecureRedirect,
+    Code::FormSize,
+    Code::AnyField,
 ];
 
 /// What validation needs besides the profile.
@@ -249,30 +257,35 @@ pub fn validate(
     }
 
     let failed = checker.problems.iter().any(Diagnostic::is_error);
+    let profile = if failed {
+        None
+    } else {
+        Some(Profile {
+            name: raw.name.value.clone(),
+            description: raw.description.as_ref().map(|text| text.value.clone()),
+            file: raw.file,
+            bucket: bucket?.value,
+            region,
+            signature,
+            endpoint,
+            path_style: raw.path_style.as_ref().is_some_and(|flag| flag.value),
+            expiry: expiry?,
+            content_length,
+            fields: fields?,
+            tests: tests?,
+            allow: allow.clone(),
+        })
+    };
+    if let Some(profile) = &profile {
+        checker.problems.extend(lint(raw, profile, context.now));
+    }
+
     for problem in checker.problems {
         if problem.is_error() || !allow.contains(&problem.code) {
             diagnostics.push(problem);
         }
     }
-    if failed {
-        return None;
-    }
-
-    Some(Profile {
-        name: raw.name.value.clone(),
-        description: raw.description.as_ref().map(|text| text.value.clone()),
-        file: raw.file,
-        bucket: bucket?.value,
-        region,
-        signature,
-        endpoint,
-        path_style: raw.path_style.as_ref().is_some_and(|flag| flag.value),
-        expiry: expiry?,
-        content_length,
-        fields: fields?,
-        tests: tests?,
-        allow,
-    })
+    profile
 }
 
 /// Collects the problems of one profile.
@@ -1163,8 +1176,8 @@ fields.policy = "x"
         assert_eq!(both, ["conflicting-expiry"]);
         assert_eq!(past, ["already-expired"]);
         assert!(long.is_some());
-        assert_eq!(warning, ["long-expiry"]);
-        assert!(allowed.is_empty());
+        assert_eq!(warning, ["long-expiry", "unbounded-size"]);
+        assert_eq!(allowed, ["unbounded-size"]);
     }
 
     #[test]

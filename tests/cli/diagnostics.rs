@@ -4,7 +4,7 @@ use crate::support::{NOW, postpolicy_run, relative};
 
 #[test]
 fn broken_profiles() {
-    insta::glob!("../broken/*.toml", |path| {
+    insta::glob!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/broken"), "*.toml", |path| {
         let path = relative(path);
         let checked = postpolicy_run(&["--policies", &path, "check", "--now", NOW]);
 
@@ -20,7 +20,7 @@ fn broken_profiles() {
 
 #[test]
 fn broken_profiles_never_yield_an_output_file() {
-    insta::glob!("../broken/*.toml", |path| {
+    insta::glob!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/broken"), "*.toml", |path| {
         let path = relative(path);
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("bundle.json");

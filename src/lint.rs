@@ -1,0 +1,193 @@
+//! Lints: warnings about profiles that S3 accepts but that are probably not what was meant.
+//!
+//! The validator runs them on every profile it lets through, after the schema checks, and
+//! drops the ones the profile's `allow` list names. `check --deny-warnings` makes them fail.
+//! Each has a stable code that `allow` refers to.
+
+use crate::bundle::Bundle;
+use crate::compile::compile;
+use crate::credentials::{AccessKey, Credentials, Secret};
+use crate::diag::{Code, Diagnostic};
+use crate::load::RawProfile;
+use crate::schema::PUBLIC_ACLS;
+use crate::sign::Signer;
+use crate::size::format_size;
+use crate::time::Timestamp;
+use crate::validate::{Profile, Rule, SignatureVersion};
+
+/// The most non-file form data S3 accepts in one POST, in bytes.
+pub const FORM_LIMIT: usize = 20_480;
+
+/// Above this many bytes of non-file form data, `form-size` warns.
+pub const FORM_WARNING: usize = 16_384;
+
+/// The lint codes, which `allow` may name along with the validator's own warnings.
+pub const LINTS: &[Code] = &[
+    Code::UnboundedSize,
+    Code::AnyKey,
+    Code::PublicAcl,
+    Code::SignatureV2,
+    Code::InsecureRedirect,
+    Code::FormSize,
+    Code::AnyField,
+];
+
+/// The lints of a validated profile, pointing into its raw form for spans.
+pub fn lint(raw: &RawProfile, profile: &Profile, now: Timestamp) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let field_span = |name: &str| {
+        raw.fields
+            .iter()
+            .find(|field| field.name.value.eq_ignore_ascii_case(name))
+            .map_or(raw.name.span, |field| field.span)
+    };
+
+    if profile.content_length.is_none() {
+        warnings.push(
+            Diagnostic::warning(
+                Code::UnboundedSize,
+                format!("profile `{}` sets no `content_length`, so uploads of any size up to 5 GiB are accepted", profile.name),
+            )
+            .at(raw.name.span)
+            .help("add `content_length = { min = 1, max = \"10 MiB\" }` with the sizes you expect"),
+        );
+    }
+
+    let key_is_open = match profile.field("key") {
+        Some(Rule::StartsWith { prefix, .. }) => prefix.is_empty(),
+        Some(Rule::Any) => true,
+        _ => false,
+    };
+    if key_is_open {
+        warnings.push(
+            Diagnostic::warning(Code::AnyKey, "the key may be anything, so an upload can overwrite any object in the bucket")
+                .at(field_span("key"))
+                .help("give the key a prefix, as in `{ starts_with = \"uploads/\", value = \"uploads/${filename}\" }`"),
+        );
+    }
+
+    if let Some(acl) = public_acl(profile.field("acl")) {
+        warnings.push(
+            Diagnostic::warning(Code::PublicAcl, format!("uploaded objects may be `{acl}`, readable by anyone on the internet"))
+                .at(field_span("acl"))
+                .help("serve public files through a CDN or bucket policy, or add `allow = [\"public-acl\"]` if this is intended"),
+        );
+    }
+
+    if profile.signature == SignatureVersion::V2 {
+        let span = raw
+            .signature
+            .as_ref()
+            .map_or(raw.name.span, |signature| signature.span);
+        warnings.push(
+            Diagnostic::warning(
+                Code::SignatureV2,
+                "Signature Version 2 is not accepted in AWS regions opened since 2014",
+            )
+            .at(span)
+            .note("keep it only for stores that cannot check Signature Version 4"),
+        );
+    }
+
+    for name in ["success_action_redirect", "redirect"] {
+        let insecure = match profile.field(name) {
+            Some(Rule::Eq(url)) => url.starts_with("http://"),
+            Some(Rule::StartsWith { prefix, value }) => {
+                prefix.starts_with("http://")
+                    || value
+                        .as_deref()
+                        .is_some_and(|url| url.starts_with("http://"))
+            }
+            _ => false,
+        };
+        if insecure {
+            warnings.push(
+                Diagnostic::warning(
+                    Code::InsecureRedirect,
+                    format!("`{name}` sends the browser to plain `http://` after the upload"),
+                )
+                .at(field_span(name))
+                .help("use an `https://` URL"),
+            );
+        }
+    }
+
+    for field in &profile.fields {
+        if field.rule == Rule::Any && field.name != "key" {
+            warnings.push(
+                Diagnostic::warning(
+                    Code::AnyField,
+                    format!("`{}` accepts any value", field.name),
+                )
+                .at(field_span(&field.name))
+                .help("constrain it with `starts_with`, or give it a fixed value"),
+            );
+        }
+    }
+
+    let form_bytes = estimated_form_bytes(profile, now);
+    if form_bytes > FORM_WARNING {
+        warnings.push(
+            Diagnostic::warning(
+                Code::FormSize,
+                format!("the form's fields take about {} of the {} bytes S3 accepts before the file", format_size(form_bytes as u64), FORM_LIMIT),
+            )
+            .at(raw.name.span)
+            .note("S3 refuses larger forms with MaxPostPreDataLengthExceeded; long values and many fields add up"),
+        );
+    }
+    warnings
+}
+
+fn public_acl(rule: Option<&Rule>) -> Option<&str> {
+    match rule? {
+        Rule::Eq(acl) => PUBLIC_ACLS.contains(&acl.as_str()).then_some(acl.as_str()),
+        Rule::StartsWith { prefix, value } => match value {
+            Some(acl) if PUBLIC_ACLS.contains(&acl.as_str()) => Some(acl.as_str()),
+            _ => PUBLIC_ACLS
+                .iter()
+                .copied()
+                .find(|acl| acl.starts_with(prefix.as_str())),
+        },
+        Rule::Any => Some(PUBLIC_ACLS[0]),
+    }
+}
+
+/// The size of the multipart form without the file's bytes, for a bundle of `profile` signed
+/// with a typical access key and a session token as long as STS issues.
+pub fn estimated_form_bytes(profile: &Profile, now: Timestamp) -> usize {
+    let access_key = AccessKey {
+        id: "A".repeat(20),
+        session_token: Some("T".repeat(1_000)),
+    };
+    let Ok(unsigned) = compile(profile, &access_key, now) else {
+        return 0;
+    };
+    let mut signer = Signer::new(Credentials {
+        access_key,
+        secret: Secret::new("S".repeat(40)),
+    });
+    let bundle = Bundle::new(&signer.sign(unsigned));
+
+    const BOUNDARY_LINE: usize = "------WebKitFormBoundaryABCDEFGHIJKLMNOP\r\n".len();
+    let part = |name: &str, value: &str| {
+        BOUNDARY_LINE
+            + "Content-Disposition: form-data; name=\"\"\r\n\r\n\r\n".len()
+            + name.len()
+            + value.len()
+    };
+    let fields: usize = bundle
+        .fields
+        .iter()
+        .map(|(name, value)| part(name, value))
+        .sum();
+    let fill: usize = bundle
+        .fill
+        .iter()
+        .map(|(name, prefix)| part(name, prefix) + 64)
+        .sum();
+    let file_headers =
+        part("file", "") + "; filename=\"\"\r\nContent-Type: application/octet-stream".len() + 64;
+
+    fields + fill + file_headers
+}
