@@ -74,6 +74,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+
+    /// Says what a profile allows, in plain sentences, for reviewers.
+    Explain {
+        /// The profile to explain.
+        name: String,
+    },
 }
 
 /// When to colour output.

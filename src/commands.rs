@@ -63,6 +63,7 @@ pub fn run(cli: Cli) -> Status {
     let color = color_for_stderr(cli.color);
     let outcome = match &cli.command {
         Command::List => list(&cli, color),
+        Command::Explain { name } => explain(&cli, color, name),
         Command::Check {
             names,
             deny_warnings,
@@ -296,6 +297,25 @@ fn compile_command(
         Some(path) => write_file_atomically(path, text.as_bytes())?,
         None => write_stdout(text.as_bytes())?,
     }
+    Ok(Status::Success)
+}
+
+fn explain(cli: &Cli, color: Color, name: &str) -> CommandResult {
+    let mut workspace = Workspace::open(cli, color)?;
+    let names = workspace.select(&[name.to_owned()])?;
+    let profiles = workspace.validate(&names);
+    workspace.print_diagnostics();
+    let Some(profile) = profiles.first() else {
+        return Ok(Status::Failure);
+    };
+
+    let file = workspace
+        .sources
+        .get(profile.file)
+        .path()
+        .display()
+        .to_string();
+    write_stdout(crate::explain::explain(profile, &file).as_bytes())?;
     Ok(Status::Success)
 }
 

@@ -261,3 +261,13 @@ fn broken_pipe_is_not_an_error() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn explain_describes_every_example_profile() {
+    for profile in ["images-only", "classic-public-upload", "legacy-store-v2"] {
+        let explained = postpolicy_run(&["explain", profile]);
+
+        assert_eq!(explained.code, 0, "{}", explained.stderr);
+        insta::assert_snapshot!(format!("explain_{profile}"), explained.stdout);
+    }
+}
