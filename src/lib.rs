@@ -19,6 +19,7 @@ pub mod commands;
 pub mod compile;
 pub mod credentials;
 pub mod diag;
+pub mod evaluate;
 pub mod explain;
 pub mod lint;
 pub mod load;
