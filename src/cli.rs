@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "postpolicy", version, about, propagate_version = true)]
 #[command(
-    after_help = "Exit status: 0 success, 1 invalid profile or failed check, 2 usage error or unreadable input."
+    after_help = "Exit status: 0 success, 1 invalid profile or failed check, 2 usage error or \
+        unreadable input."
 )]
 pub struct Cli {
     /// The directory of `*.toml` profile files.
@@ -25,7 +26,8 @@ pub struct Cli {
     pub policies: PathBuf,
 
     /// When to colour diagnostics; `NO_COLOR` always turns colour off.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    #[arg(default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
     /// Sign as if it were this RFC 3339 UTC time (default: `SOURCE_DATE_EPOCH`, else the clock).

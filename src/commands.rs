@@ -167,6 +167,9 @@ impl Workspace {
             let Some(raw) = self.catalog.resolve(name, &mut self.diagnostics) else {
                 continue;
             };
+            if raw.malformed {
+                continue;
+            }
             if let Some(profile) = validate(&raw, &context, &mut self.diagnostics) {
                 profiles.push(profile);
             }

@@ -283,11 +283,13 @@ mod tests {
         assert_eq!(
             unsigned.document.to_json(),
             concat!(
-                r#"{"expiration":"2015-12-30T00:00:00Z","conditions":[{"bucket":"sigv4examplebucket"},"#,
+                r#"{"expiration":"2015-12-30T00:00:00Z","conditions":["#,
+                r#"{"bucket":"sigv4examplebucket"},"#,
                 r#"["starts-with","$key","user/user1/"],{"acl":"public-read"},"#,
                 r#"["starts-with","$Content-Type","image/"],["starts-with","$x-amz-meta-tag",""],"#,
                 r#"["content-length-range",1,10485760],{"x-amz-algorithm":"AWS4-HMAC-SHA256"},"#,
-                r#"{"x-amz-credential":"AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request"},"#,
+                r#"{"x-amz-credential":"#,
+                r#""AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request"},"#,
                 r#"{"x-amz-date":"20151229T000000Z"},{"x-amz-security-token":"tok"}]}"#
             )
         );

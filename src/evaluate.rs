@@ -2344,7 +2344,8 @@ mod tests {
                 ..BASE
             },
             Case {
-                name: "S3 as observed: , S3: a policy is expired from the instant of its expiration",
+                name: "S3: a policy is expired from the instant of its \
+                    expiration",
                 expiration: "2015-12-29T00:00:00Z",
                 expect: &["policy-expired"],
                 ..BASE

@@ -46,7 +46,11 @@ pub fn lint(raw: &RawProfile, profile: &Profile, now: Timestamp) -> Vec<Diagnost
         warnings.push(
             Diagnostic::warning(
                 Code::UnboundedSize,
-                format!("profile `{}` sets no `content_length`, so uploads of any size up to 5 GiB are accepted", profile.name),
+                format!(
+                    "profile `{}` sets no `content_length`, so uploads of any size up to 5 \
+                    GiB are accepted",
+                    profile.name
+                ),
             )
             .at(raw.name.span)
             .help("add `content_length = { min = 1, max = \"10 MiB\" }` with the sizes you expect"),
@@ -60,17 +64,33 @@ pub fn lint(raw: &RawProfile, profile: &Profile, now: Timestamp) -> Vec<Diagnost
     };
     if key_is_open {
         warnings.push(
-            Diagnostic::warning(Code::AnyKey, "the key may be anything, so an upload can overwrite any object in the bucket")
-                .at(field_span("key"))
-                .help("give the key a prefix, as in `{ starts_with = \"uploads/\", value = \"uploads/${filename}\" }`"),
+            Diagnostic::warning(
+                Code::AnyKey,
+                "the key may be anything, so an upload can \
+                overwrite any object in the bucket",
+            )
+            .at(field_span("key"))
+            .help(
+                "give the key a prefix, as in `{ starts_with = \"uploads/\", value = \
+                    \"uploads/${filename}\" }`",
+            ),
         );
     }
 
     if let Some(acl) = public_acl(profile.field("acl")) {
         warnings.push(
-            Diagnostic::warning(Code::PublicAcl, format!("uploaded objects may be `{acl}`, readable by anyone on the internet"))
-                .at(field_span("acl"))
-                .help("serve public files through a CDN or bucket policy, or add `allow = [\"public-acl\"]` if this is intended"),
+            Diagnostic::warning(
+                Code::PublicAcl,
+                format!(
+                    "uploaded objects may be `{acl}`, \
+                readable by anyone on the internet"
+                ),
+            )
+            .at(field_span("acl"))
+            .help(
+                "serve public files through a CDN or bucket policy, or add `allow = \
+                    [\"public-acl\"]` if this is intended",
+            ),
         );
     }
 
@@ -130,10 +150,18 @@ pub fn lint(raw: &RawProfile, profile: &Profile, now: Timestamp) -> Vec<Diagnost
         warnings.push(
             Diagnostic::warning(
                 Code::FormSize,
-                format!("the form's fields take about {} of the {} bytes S3 accepts before the file", format_size(form_bytes as u64), FORM_LIMIT),
+                format!(
+                    "the form's fields take about {} of the {} bytes S3 accepts before the \
+                    file",
+                    format_size(form_bytes as u64),
+                    FORM_LIMIT
+                ),
             )
             .at(raw.name.span)
-            .note("S3 refuses larger forms with MaxPostPreDataLengthExceeded; long values and many fields add up"),
+            .note(
+                "S3 refuses larger forms with MaxPostPreDataLengthExceeded; long values and \
+                many fields add up",
+            ),
         );
     }
     warnings

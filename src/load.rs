@@ -116,6 +116,28 @@ pub struct RawProfile {
     pub allow: Option<Vec<Spanned<String>>>,
     /// The chain of ancestors merged in, nearest first; empty for a profile without `extends`.
     pub ancestors: Vec<String>,
+    /// Whether the loader already reported a problem in this profile or an ancestor, which
+    /// leaves settings missing: validating it would only add misleading follow-on errors.
+    pub malformed: bool,
+}
+
+impl RawProfile {
+    /// Whether the profile sets nothing but `tests`.
+    fn only_tests(&self) -> bool {
+        !self.tests.is_empty()
+            && self.description.is_none()
+            && self.extends.is_none()
+            && self.bucket.is_none()
+            && self.region.is_none()
+            && self.signature.is_none()
+            && self.endpoint.is_none()
+            && self.path_style.is_none()
+            && self.expires_in.is_none()
+            && self.expires_at.is_none()
+            && self.content_length.is_none()
+            && self.fields.is_empty()
+            && self.allow.is_none()
+    }
 }
 
 /// Keys a profile table may hold.
@@ -198,14 +220,27 @@ impl Catalog {
                 path: path.clone(),
                 reason: error.to_string(),
             })?;
-            let text = String::from_utf8(bytes).map_err(|error| LoadError::File {
-                path: path.clone(),
-                reason: format!("not UTF-8 (byte {})", error.utf8_error().valid_up_to()),
+            let text = String::from_utf8(bytes).map_err(|error| {
+                let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
+                let line_start = valid
+                    .iter()
+                    .rposition(|&byte| byte == b'\n')
+                    .map_or(0, |at| at + 1);
+                let column = String::from_utf8_lossy(&valid[line_start..])
+                    .chars()
+                    .count()
+                    + 1;
+                LoadError::File {
+                    path: path.clone(),
+                    reason: format!("it is not UTF-8 text (line {line}, column {column})"),
+                }
             })?;
             let file = sources.add(path, text);
             catalog.add_file(file, sources, diagnostics);
         }
 
+        catalog.report_orphan_tests(diagnostics);
         if catalog.profiles.is_empty() && !diagnostics.has_errors() {
             diagnostics.push(
                 Diagnostic::error(
@@ -213,7 +248,7 @@ impl Catalog {
                     format!("no profiles in `{}`", dir.display()),
                 )
                 .help(
-                    "add a `*.toml` file with a `[profile.NAME]` table, or pass `--policies DIR`",
+                    "write a `[profile.NAME]` table in a `*.toml` file, or pass `--policies DIR`",
                 ),
             );
         }
@@ -240,6 +275,38 @@ impl Catalog {
             self.by_name
                 .insert(profile.name.value.clone(), self.profiles.len());
             self.profiles.push(profile);
+        }
+    }
+
+    /// Reports profiles that hold nothing but `tests`: a `[[profile.NAME.tests]]` header with
+    /// a misspelt name creates such a profile, and "no bucket" would hide the real mistake.
+    pub fn report_orphan_tests(&mut self, diagnostics: &mut Diagnostics) {
+        let known: Vec<String> = self
+            .profiles
+            .iter()
+            .filter(|profile| !profile.only_tests())
+            .map(|profile| profile.name.value.clone())
+            .collect();
+
+        for profile in self
+            .profiles
+            .iter_mut()
+            .filter(|profile| profile.only_tests())
+        {
+            let mut diagnostic = Diagnostic::error(
+                Code::TestsWithoutProfile,
+                format!(
+                    "test cases for `{}`, which defines nothing else",
+                    profile.name.value
+                ),
+            )
+            .at(profile.name.span);
+            diagnostic = match did_you_mean(&profile.name.value, known.iter().map(String::as_str)) {
+                Some(name) => diagnostic.label(format!("did you mean `{name}`?")),
+                None => diagnostic.help("write the tests under the profile they test"),
+            };
+            diagnostics.push(diagnostic);
+            profile.malformed = true;
         }
     }
 
@@ -290,19 +357,7 @@ impl Catalog {
                 return None;
             };
             if !seen.insert(&next.name.value) {
-                let mut names: Vec<&str> = chain
-                    .iter()
-                    .map(|profile| profile.name.value.as_str())
-                    .collect();
-                names.push(&next.name.value);
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::ExtendsCycle,
-                        format!("`extends` goes round in a circle: {}", names.join(" -> ")),
-                    )
-                    .at(parent.span)
-                    .help("a profile cannot extend itself, directly or through others"),
-                );
+                diagnostics.push(cycle_diagnostic(&chain, &next.name.value));
                 return None;
             }
             chain.push(next);
@@ -332,6 +387,37 @@ fn toml_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     }
     paths.sort();
     Ok(paths)
+}
+
+/// The cycle that `chain` closes by extending `repeated`, reported from its member written
+/// first, so that every profile on the cycle yields the same diagnostic.
+fn cycle_diagnostic(chain: &[&RawProfile], repeated: &str) -> Diagnostic {
+    let start = chain
+        .iter()
+        .position(|profile| profile.name.value == repeated)
+        .unwrap_or(0);
+    let mut cycle: Vec<&RawProfile> = chain[start..].to_vec();
+    let first = (0..cycle.len())
+        .min_by_key(|&index| cycle[index].name.span)
+        .unwrap_or(0);
+    cycle.rotate_left(first);
+
+    let mut names: Vec<&str> = cycle
+        .iter()
+        .map(|profile| profile.name.value.as_str())
+        .collect();
+    names.push(names[0]);
+    let span = cycle[0]
+        .extends
+        .as_ref()
+        .map_or(cycle[0].name.span, |extends| extends.span);
+
+    Diagnostic::error(
+        Code::ExtendsCycle,
+        format!("`extends` goes round in a circle: {}", names.join(" -> ")),
+    )
+    .at(span)
+    .help("a profile cannot extend itself, directly or through others")
 }
 
 /// `child` over `parent`, as [`Catalog::resolve`] describes.
@@ -373,6 +459,7 @@ fn merge(parent: RawProfile, child: &RawProfile) -> RawProfile {
         tests: child.tests.clone(),
         allow: child.allow.clone().or(parent.allow),
         ancestors,
+        malformed: child.malformed || parent.malformed,
     }
 }
 
@@ -385,21 +472,105 @@ pub fn parse_file(
     let text = sources.get(file).text();
     let (document, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
+        let mut repeated_table_line = None;
         for error in errors {
-            let span = error.span().unwrap_or(0..0);
-            diagnostics.push(
-                Diagnostic::error(
-                    Code::TomlSyntax,
-                    format!("invalid TOML: {}", first_line(error.message())),
-                )
-                .at(Span::new(file, span)),
-            );
+            let span = Span::new(file, error.span().unwrap_or(0..0));
+            let message = first_line(error.message());
+            if message == "duplicate key" {
+                let line = sources.get(file).line_col(span.start).0;
+                let inside_repeated_table = repeated_table_line.is_some_and(|header| {
+                    line > header && !has_header_between(sources, span, header)
+                });
+                if inside_repeated_table {
+                    continue;
+                }
+                let diagnostic = duplicate_key(sources, span);
+                if diagnostic.code == Code::DuplicateProfile {
+                    repeated_table_line = Some(line);
+                }
+                diagnostics.push(diagnostic);
+                continue;
+            }
+            diagnostics.push(syntax_error(sources, span, message));
         }
         return Vec::new();
     }
 
-    let reader = Reader { file, diagnostics };
+    let reader = Reader {
+        file,
+        text,
+        diagnostics,
+    };
     reader.document(document.get_ref())
+}
+
+/// A TOML syntax error, pointed at the opening quote when a string is left open.
+fn syntax_error(sources: &Sources, span: Span, message: &str) -> Diagnostic {
+    let file = sources.get(span.file);
+    let (line, _) = file.line_col(span.start);
+    let unclosed = message.contains("string, expected");
+
+    if unclosed && let Some(quote) = file.line_text(line).find(['"', '\'']) {
+        let line_offset = file
+            .text()
+            .get(..span.start)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |index| index + 1);
+        return Diagnostic::error(Code::TomlSyntax, "invalid TOML: a string is not closed")
+            .at(Span::new(
+                span.file,
+                line_offset + quote..line_offset + quote + 1,
+            ))
+            .label("this string does not end before the line does")
+            .help("close it with the same quote, or use `\"\"\"` for text over several lines");
+    }
+    Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {message}")).at(span)
+}
+
+/// A key or table written twice, named, with where it was first written.
+fn duplicate_key(sources: &Sources, span: Span) -> Diagnostic {
+    let file = sources.get(span.file);
+    let (line, _) = file.line_col(span.start);
+    let key = sources.text(span).trim_matches(['"', '\'']).to_owned();
+    let header = file.line_text(line).trim_start().starts_with('[');
+
+    let first = (1..line).find(|&earlier| {
+        let text = file.line_text(earlier).trim();
+        if header {
+            text == file.line_text(line).trim()
+        } else {
+            text.strip_prefix(key.as_str())
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        }
+    });
+    let first_note =
+        first.map(|earlier| format!("first written at {}:{earlier}", file.path().display()));
+
+    let mut diagnostic = if header && file.line_text(line).contains("profile.") {
+        Diagnostic::error(
+            Code::DuplicateProfile,
+            format!("profile `{key}` is defined twice"),
+        )
+        .label("second definition")
+        .help("profile names are unique across all files; rename one of them")
+    } else {
+        Diagnostic::error(
+            Code::TomlSyntax,
+            format!("invalid TOML: `{key}` is set twice"),
+        )
+        .label("set again here")
+    };
+    if let Some(note) = first_note {
+        diagnostic = diagnostic.note(note);
+    }
+    diagnostic.at(span)
+}
+
+/// Whether a table header stands between line `header` and `span`.
+fn has_header_between(sources: &Sources, span: Span, header: usize) -> bool {
+    let file = sources.get(span.file);
+    let (line, _) = file.line_col(span.start);
+    (header + 1..line).any(|between| file.line_text(between).trim_start().starts_with('['))
 }
 
 fn first_line(message: &str) -> &str {
@@ -411,10 +582,15 @@ type Value<'i> = toml::Spanned<DeValue<'i>>;
 /// Walks one parsed document, turning tables into raw profiles and problems into diagnostics.
 struct Reader<'a> {
     file: FileId,
+    text: &'a str,
     diagnostics: &'a mut Diagnostics,
 }
 
 impl Reader<'_> {
+    fn source_text(&self, range: std::ops::Range<usize>) -> &str {
+        self.text.get(range).unwrap_or("")
+    }
+
     fn span(&self, range: std::ops::Range<usize>) -> Span {
         Span::new(self.file, range)
     }
@@ -474,7 +650,9 @@ impl Reader<'_> {
             tests: Vec::new(),
             allow: None,
             ancestors: Vec::new(),
+            malformed: false,
         };
+        let problems_before = self.diagnostics.counts().0;
 
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
@@ -486,7 +664,7 @@ impl Reader<'_> {
                 "endpoint" => profile.endpoint = self.string(value, "endpoint"),
                 "path_style" => profile.path_style = self.boolean(value, "path_style"),
                 "expires_in" => profile.expires_in = self.string(value, "expires_in"),
-                "expires_at" => profile.expires_at = self.string(value, "expires_at"),
+                "expires_at" => profile.expires_at = self.time(value, "expires_at"),
                 "content_length" => profile.content_length = self.length_range(value),
                 "fields" => profile.fields = self.fields(value),
                 "tests" => profile.tests = self.tests(value),
@@ -498,6 +676,7 @@ impl Reader<'_> {
                 ),
             }
         }
+        profile.malformed = self.diagnostics.counts().0 > problems_before;
         Some(profile)
     }
 
@@ -540,23 +719,36 @@ impl Reader<'_> {
 
     fn rule(&mut self, field: &str, value: &Value<'_>) -> Option<RawRule> {
         let span = self.span(value.span());
-        let table = match value.get_ref() {
-            DeValue::String(text) => {
-                return Some(RawRule::Eq(Spanned::new(text.to_string(), span)));
-            }
-            DeValue::Table(table) => table,
-            other => {
-                self.diagnostics.push(
+        let table =
+            match value.get_ref() {
+                DeValue::String(text) => {
+                    return Some(RawRule::Eq(Spanned::new(text.to_string(), span)));
+                }
+                DeValue::Table(table) => table,
+                other => {
+                    let help = match other {
+                    DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => format!(
+                        "quote it: `\"{}\"`; form fields are text",
+                        self.source_text(value.span())
+                    ),
+                    _ => "write `\"text\"`, `{ eq = \"text\" }`, `{ starts_with = \"prefix\" }` or \
+                          `{ any = true }`"
+                        .to_owned(),
+                };
+                    self.diagnostics.push(
                     Diagnostic::error(
                         Code::WrongType,
-                        format!("the rule for field `{field}` must be a string or a table, found {}", type_name(other)),
+                        format!(
+                            "the rule for field `{field}` must be a string or a table, found {}",
+                            type_name(other)
+                        ),
                     )
                     .at(span)
-                    .help("write `\"text\"`, `{ eq = \"text\" }`, `{ starts_with = \"prefix\" }` or `{ any = true }`"),
+                    .help(help),
                 );
-                return None;
-            }
-        };
+                    return None;
+                }
+            };
 
         let (mut eq, mut prefix, mut value_text, mut any) = (None, None, None, None);
         for (key, item) in table.iter() {
@@ -582,8 +774,17 @@ impl Reader<'_> {
         let kinds =
             usize::from(eq.is_some()) + usize::from(prefix.is_some()) + usize::from(any.is_some());
         if kinds > 1 {
+            let used: Vec<&str> = [
+                ("eq", eq.is_some()),
+                ("starts_with", prefix.is_some()),
+                ("any", any.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(name, present)| present.then_some(name))
+            .collect();
             self.diagnostics.push(bad_rule(format!(
-                "the rule for `{field}` mixes `eq`, `starts_with` and `any`"
+                "the rule for `{field}` mixes {}",
+                quoted_list_and(&used)
             )));
             return None;
         }
@@ -705,12 +906,38 @@ impl Reader<'_> {
     }
 
     fn string(&mut self, value: &Value<'_>, key: &str) -> Option<Spanned<String>> {
-        match value.get_ref() {
-            DeValue::String(text) => Some(Spanned::new(text.to_string(), self.span(value.span()))),
-            _ => {
-                self.wrong_type(value, &format!("`{key}`"), "a string");
-                None
+        let written = match value.get_ref() {
+            DeValue::String(text) => {
+                return Some(Spanned::new(text.to_string(), self.span(value.span())));
             }
+            DeValue::Integer(number) => Some(number.to_string()),
+            DeValue::Float(number) => Some(number.to_string()),
+            DeValue::Boolean(flag) => Some(flag.to_string()),
+            _ => None,
+        };
+
+        let mut diagnostic = self.type_mismatch(value, &format!("`{key}`"), "a string");
+        let help = match (key, written) {
+            ("expires_in", _) => {
+                Some("write a duration such as `\"1h\"` or `\"3600s\"`".to_owned())
+            }
+            (_, Some(written)) => Some(format!("quote it: `\"{written}\"`; form fields are text")),
+            (_, None) => None,
+        };
+        if let Some(help) = help {
+            diagnostic = diagnostic.help(help);
+        }
+        self.diagnostics.push(diagnostic);
+        None
+    }
+
+    /// A time, written as a string or as a TOML datetime.
+    fn time(&mut self, value: &Value<'_>, key: &str) -> Option<Spanned<String>> {
+        match value.get_ref() {
+            DeValue::Datetime(time) => {
+                Some(Spanned::new(time.to_string(), self.span(value.span())))
+            }
+            _ => self.string(value, key),
         }
     }
 
@@ -750,16 +977,17 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, value: &Value<'_>, what: &str, expected: &str) {
-        self.diagnostics.push(
-            Diagnostic::error(
-                Code::WrongType,
-                format!(
-                    "{what} must be {expected}, found {}",
-                    type_name(value.get_ref())
-                ),
-            )
-            .at(self.span(value.span())),
-        );
+        let diagnostic = self.type_mismatch(value, what, expected);
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn type_mismatch(&self, value: &Value<'_>, what: &str, expected: &str) -> Diagnostic {
+        let found = type_name(value.get_ref());
+        Diagnostic::error(
+            Code::WrongType,
+            format!("{what} must be {expected}, found {found}"),
+        )
+        .at(self.span(value.span()))
     }
 
     fn unknown_key(
@@ -805,6 +1033,11 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
         DeValue::Array(_) => "an array",
         DeValue::Table(_) => "a table",
     }
+}
+
+/// `` `a`, `b` and `c` ``.
+fn quoted_list_and(items: &[&str]) -> String {
+    quoted_list(items).replacen(" or ", " and ", 1)
 }
 
 /// Whether `name` is lowercase letters and digits in hyphen-separated words.
@@ -964,7 +1197,8 @@ fields.Content-Type = "text/plain"
         let mut sources = Sources::new();
         let file = sources.add(
             "p.toml",
-            "[profile.a]\nextends = \"b\"\n[profile.b]\nextends = \"a\"\n[profile.c]\nextends = \"bb\"\n"
+            "[profile.a]\nextends = \"b\"\n[profile.b]\nextends = \"a\"\n[profile.c]\nextends \
+                = \"bb\"\n"
                 .to_owned(),
         );
         let mut diagnostics = Diagnostics::new();

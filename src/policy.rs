@@ -123,7 +123,11 @@ mod tests {
 
         assert_eq!(
             document.to_json(),
-            r#"{"expiration":"2015-12-30T00:00:00Z","conditions":[["starts-with","$key","user/user1/"],["content-length-range",0,3000000],{"bucket":"rust-s3"}]}"#
+            concat!(
+                r#"{"expiration":"2015-12-30T00:00:00Z","conditions":["#,
+                r#"["starts-with","$key","user/user1/"],["content-length-range",0,3000000],"#,
+                r#"{"bucket":"rust-s3"}]}"#
+            )
         );
     }
 
@@ -172,7 +176,14 @@ mod tests {
 
         assert_eq!(
             document.to_base64(),
-            "eyJleHBpcmF0aW9uIjoiMjAxNS0xMi0zMFQwMDowMDowMFoiLCJjb25kaXRpb25zIjpbWyJzdGFydHMtd2l0aCIsIiRrZXkiLCJ1c2VyL3VzZXIxLyJdLFsiY29udGVudC1sZW5ndGgtcmFuZ2UiLDAsMzAwMDAwMF0seyJidWNrZXQiOiJydXN0LXMzIn0seyJ4LWFtei1hbGdvcml0aG0iOiJBV1M0LUhNQUMtU0hBMjU2In0seyJ4LWFtei1jcmVkZW50aWFsIjoiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNTEyMjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LHsieC1hbXotZGF0ZSI6IjIwMTUxMjI5VDAwMDAwMFoifV19"
+            concat!(
+                "eyJleHBpcmF0aW9uIjoiMjAxNS0xMi0zMFQwMDowMDowMFoiLCJjb25kaXRpb25zIjpbWyJz",
+                "dGFydHMtd2l0aCIsIiRrZXkiLCJ1c2VyL3VzZXIxLyJdLFsiY29udGVudC1sZW5ndGgtcmFu",
+                "Z2UiLDAsMzAwMDAwMF0seyJidWNrZXQiOiJydXN0LXMzIn0seyJ4LWFtei1hbGdvcml0aG0i",
+                "OiJBV1M0LUhNQUMtU0hBMjU2In0seyJ4LWFtei1jcmVkZW50aWFsIjoiQUtJQUlPU0ZPRE5O",
+                "N0VYQU1QTEUvMjAxNTEyMjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LHsieC1hbXot",
+                "ZGF0ZSI6IjIwMTUxMjI5VDAwMDAwMFoifV19"
+            )
         );
     }
 }

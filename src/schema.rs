@@ -135,6 +135,7 @@ pub const FIELDS: &[FieldSpec] = &[
     field("x-amz-checksum-crc32c", Matching::Exact),
     field("x-amz-checksum-sha1", Matching::Exact),
     field("x-amz-checksum-sha256", Matching::Exact),
+    field("Content-MD5", Matching::Exact),
 ];
 
 /// The prefix of user metadata fields.

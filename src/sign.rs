@@ -266,7 +266,10 @@ mod tests {
 
     #[test]
     fn v2_signature_is_base64_of_hmac_sha1() {
-        let policy = "eyJleHBpcmF0aW9uIjoiMjAwNy0xMi0wMVQxMjowMDowMC4wMDBaIiwiY29uZGl0aW9ucyI6eyJhY2wiOiJwdWJsaWMtcmVhZCJ9fQ==";
+        let policy = concat!(
+            "eyJleHBpcmF0aW9uIjoiMjAwNy0xMi0wMVQxMjowMDowMC4wMDBaIiwiY29uZGl0aW9ucyI6",
+            "eyJhY2wiOiJwdWJsaWMtcmVhZCJ9fQ=="
+        );
 
         assert_eq!(
             sign_v2(&secret(&"X".repeat(35)), policy),

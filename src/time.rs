@@ -41,12 +41,13 @@ impl Timestamp {
         let text = text.trim();
         if !text.ends_with(['Z', 'z']) {
             return Err(format!(
-                "`{text}` must be in UTC and end in `Z`, as in `2026-12-03T18:15:00Z`"
+                "`{text}` is not in UTC; write it in UTC, ending in `Z`, as in \
+                 `2030-01-01T00:00:00Z`"
             ));
         }
 
         let time = humantime::parse_rfc3339(text).map_err(|error| {
-            format!("`{text}` is not an RFC 3339 time such as `2026-12-03T18:15:00Z` ({error})")
+            format!("`{text}` is not an RFC 3339 time such as `2030-01-01T00:00:00Z` ({error})")
         })?;
         let since_epoch = time
             .duration_since(UNIX_EPOCH)

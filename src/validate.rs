@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::evaluate::ViolationCode;
 use crate::lint::lint;
 use crate::load::{RawField, RawLengthRange, RawProfile, RawRule, RawSize, RawTest};
 use crate::schema::{self, FieldKind, FieldSpec, Matching};
@@ -193,6 +194,9 @@ pub const ALLOWABLE: &[Code] = &[
     Code::DeprecatedField,
     Code::ExceedsPostLimit,
     Code::UnknownVariable,
+    Code::UnusableRedirect,
+    Code::CustomerKeyInBundle,
+    Code::ZeroMaxSize,
     Code::UnboundedSize,
     Code::AnyKey,
     Code::PublicAcl,
@@ -221,6 +225,7 @@ pub fn validate(
 ) -> Option<Profile> {
     let mut checker = Checker {
         name: &raw.name.value,
+        sources: context.sources,
         problems: Vec::new(),
     };
 
@@ -228,14 +233,18 @@ pub fn validate(
     let bucket = checker.bucket(raw);
     let region = checker.region(raw.region.as_ref());
     let signature = checker.signature(raw.signature.as_ref());
-    let endpoint = checker.endpoint(raw.endpoint.as_ref());
+    let endpoint = checker.endpoint(raw);
     let expiry = checker.expiry(raw, signature, context);
     let content_length = raw
         .content_length
         .as_ref()
         .and_then(|range| checker.length_range(range));
     let fields = checker.fields(raw);
-    let tests = checker.tests(&raw.tests, content_length);
+    let tests = checker.tests(
+        &raw.tests,
+        content_length,
+        fields.as_deref().unwrap_or_default(),
+    );
 
     if let (Some(bucket), None, false) = (
         &bucket,
@@ -291,6 +300,7 @@ pub fn validate(
 /// Collects the problems of one profile.
 struct Checker<'a> {
     name: &'a str,
+    sources: &'a Sources,
     problems: Vec<Diagnostic>,
 }
 
@@ -367,12 +377,18 @@ impl Checker<'_> {
             return DEFAULT_REGION.to_owned();
         };
 
-        let legal = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        let legal = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
         if region.value.is_empty() || !region.value.chars().all(legal) {
+            let reason = match region.value.chars().find(|c| !legal(*c)) {
+                Some(c) if c.is_whitespace() => ": it contains a space",
+                Some(c) if c.is_ascii_uppercase() => ": it has capital letters",
+                Some('_') => ": it has `_` where a hyphen belongs",
+                _ => "",
+            };
             self.error(
                 Code::BadRegion,
                 region.span,
-                format!("`{}` is not a region name", region.value),
+                format!("`{}` is not a region name{reason}", region.value),
             )
             .notes
             .push(
@@ -403,17 +419,40 @@ impl Checker<'_> {
         }
     }
 
-    fn endpoint(&mut self, endpoint: Option<&Spanned<String>>) -> Option<String> {
-        let endpoint = endpoint?;
-        match check_endpoint(&endpoint.value) {
-            Ok(normalized) => Some(normalized),
+    fn endpoint(&mut self, raw: &RawProfile) -> Option<String> {
+        let endpoint = raw.endpoint.as_ref()?;
+        let normalized = match check_endpoint(&endpoint.value) {
+            Ok(normalized) => normalized,
             Err(reason) => {
-                self.error(Code::BadEndpoint, endpoint.span, format!("`{}` is not an endpoint URL: {reason}", endpoint.value))
+                let message = format!("`{}` is not an endpoint URL: {reason}", endpoint.value);
+                self.error(Code::BadEndpoint, endpoint.span, message)
                     .notes
-                    .push("help: write the store's base URL, as in `https://s3.example.com` or `http://127.0.0.1:7480`".into());
-                None
+                    .push(
+                        "help: write the store's base URL, as in `https://s3.example.com` or \
+                     `http://127.0.0.1:7480`"
+                            .into(),
+                    );
+                return None;
             }
+        };
+
+        let path_style = raw.path_style.as_ref().is_some_and(|flag| flag.value);
+        let bucket = raw
+            .bucket
+            .as_ref()
+            .map_or("", |bucket| bucket.value.as_str());
+        let problem = if path_style {
+            let names_bucket = normalized.ends_with(&format!("/{bucket}")) && !bucket.is_empty();
+            names_bucket.then(|| format!("the path already names the bucket `{bucket}`; drop it"))
+        } else {
+            virtual_host_problem(&normalized, bucket)
+        };
+        if let Some(problem) = problem {
+            let message = format!("`{}` cannot be used as it is: {problem}", endpoint.value);
+            self.error(Code::BadEndpoint, endpoint.span, message);
+            return None;
         }
+        Some(normalized)
     }
 
     fn expiry(
@@ -441,7 +480,7 @@ impl Checker<'_> {
                 ]);
                 return None;
             }
-            (Some(duration), None) => match humantime::parse_duration(&duration.value) {
+            (Some(duration), None) => match parse_duration(&duration.value) {
                 Ok(parsed) if parsed.as_secs() > 0 => Expiry::In(parsed),
                 Ok(_) => {
                     self.error(
@@ -451,11 +490,11 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                Err(error) => {
+                Err(reason) => {
                     self.error(
                         Code::BadDuration,
                         duration.span,
-                        format!("`{}` is not a duration: {error}", duration.value),
+                        format!("`{}` is not a duration: {reason}", duration.value),
                     )
                     .notes
                     .push(
@@ -484,7 +523,7 @@ impl Checker<'_> {
                     self.error(
                         Code::BadExpiresAt,
                         at.span,
-                        format!("`expires_at` is not a time: {reason}"),
+                        format!("`expires_at` cannot be used: {reason}"),
                     );
                     return None;
                 }
@@ -512,7 +551,8 @@ impl Checker<'_> {
                 Diagnostic::warning(
                     Code::LongExpiry,
                     format!(
-                        "the policy stays valid {} after signing, longer than a SigV4 signing key's 7 days",
+                        "the policy stays valid {} after signing, longer than a SigV4 signing \
+                            key's 7 days",
                         humantime::format_duration(validity)
                     ),
                 )
@@ -556,6 +596,19 @@ impl Checker<'_> {
                 ),
             );
             return None;
+        }
+        if max == 0 {
+            let span = range.max.as_ref().map_or(range.span, |size| size.span);
+            self.problems.push(
+                Diagnostic::warning(
+                    Code::ZeroMaxSize,
+                    "`content_length.max = 0` allows only empty files",
+                )
+                .at(span)
+                .note(
+                    "some S3-compatible stores, MinIO among them, read a zero maximum as no limit",
+                ),
+            );
         }
         if max > S3_MAX_POST_SIZE {
             let span = range.max.as_ref().map_or(range.span, |size| size.span);
@@ -605,17 +658,17 @@ impl Checker<'_> {
                 .iter()
                 .find(|(existing, _)| existing.name == rule.name)
             {
-                let first = *first;
-                self.error(
-                    Code::DuplicateField,
-                    field.name.span,
-                    format!("field `{}` is set twice", rule.name),
-                )
-                .notes
-                .push(format!(
-                    "note: field names are case-insensitive; the first is at byte {}",
-                    first.start
-                ));
+                let first = self.sources.location(*first);
+                let message = format!(
+                    "`{}` is the same field as `{}`",
+                    field.name.value, rule.name
+                );
+                self.error(Code::DuplicateField, field.name.span, message)
+                    .notes
+                    .push(format!(
+                        "note: field names are case-insensitive; `{}` is first set at {first}",
+                        rule.name
+                    ));
                 ok = false;
                 continue;
             }
@@ -649,16 +702,23 @@ impl Checker<'_> {
             FieldKind::Known(spec) => (spec.name.to_owned(), Some(spec)),
             FieldKind::Meta(name) => (name, None),
             FieldKind::SignerOwned(owned) => {
-                self.error(Code::SignerOwnedField, name_span, format!("`{owned}` is written by the signer, not by a profile"))
+                let note = if owned == "file" {
+                    "note: the uploader adds the file itself, as the last part of the form"
+                } else {
+                    "note: the bundle adds the policy, its signature and the credential fields \
+                        itself"
+                };
+                let message = format!("`{written}` is written by the signer, not by a profile");
+                self.error(Code::SignerOwnedField, name_span, message)
                     .notes
-                    .push("note: the bundle adds the policy, its signature and the credential fields itself".into());
+                    .push(note.into());
                 return None;
             }
-            FieldKind::SetElsewhere { name, instead } => {
+            FieldKind::SetElsewhere { instead, .. } => {
                 self.error(
                     Code::NotAField,
                     name_span,
-                    format!("`{name}` cannot be set under `fields`"),
+                    format!("`{written}` cannot be set under `fields`"),
                 )
                 .notes
                 .push(format!("help: use {instead}"));
@@ -672,6 +732,20 @@ impl Checker<'_> {
                 )
                 .notes
                 .push("help: an uploader may send `x-ignore-*` fields without any rule".into());
+                return None;
+            }
+            FieldKind::Unknown
+                if written
+                    .to_ascii_lowercase()
+                    .starts_with(schema::META_PREFIX) =>
+            {
+                let reason = if written.len() == schema::META_PREFIX.len() {
+                    "it needs a name after `x-amz-meta-`"
+                } else {
+                    "metadata names are letters, digits and `-_.!#$%&'*+^`|~`, without spaces"
+                };
+                let message = format!("`{written}` is not a usable metadata field: {reason}");
+                self.error(Code::UnknownField, name_span, message);
                 return None;
             }
             FieldKind::Unknown => {
@@ -765,6 +839,7 @@ impl Checker<'_> {
                     return None;
                 }
                 self.legal_value(name, legal, value)?;
+                self.content_type_list(name, &prefix.value, value)?;
                 Some(Rule::StartsWith {
                     prefix: prefix.value.clone(),
                     value: Some(value.value.clone()),
@@ -826,12 +901,21 @@ impl Checker<'_> {
             } else {
                 "only `key` may use `${filename}`, and only at its end"
             };
-            self.error(Code::FilenameVariableMisplaced, span, format!("`${{filename}}` cannot stand here in `{name}`"))
-                .notes
-                .extend([
-                    "note: S3 expands variables before matching, so the policy cannot describe the expanded value".to_owned(),
-                    format!("help: {help}"),
-                ]);
+            self.error(
+                Code::FilenameVariableMisplaced,
+                span,
+                format!(
+                    "`${{filename}}` cannot \
+                stand here in `{name}`"
+                ),
+            )
+            .notes
+            .extend([
+                "note: S3 expands variables before matching, so the policy cannot describe \
+                        the expanded value"
+                    .to_owned(),
+                format!("help: {help}"),
+            ]);
             return None;
         }
         if text.contains("${") {
@@ -870,12 +954,74 @@ impl Checker<'_> {
                 return None;
             }
         }
+        if name == "key" && text.value.is_empty() {
+            self.error(
+                Code::IllegalValue,
+                text.span,
+                "the key cannot be empty".into(),
+            )
+            .notes
+            .push("help: S3 stores every object under a non-empty key".into());
+            return None;
+        }
         if name == "redirect" {
             self.problems.push(
                 Diagnostic::warning(Code::DeprecatedField, "`redirect` is deprecated")
                     .at(text.span)
                     .help("use `success_action_redirect`"),
             );
+        }
+        let is_redirect = name == "redirect" || name == "success_action_redirect";
+        if is_redirect && !(text.value.starts_with("https://") || text.value.starts_with("http://"))
+        {
+            self.problems.push(
+                Diagnostic::warning(
+                    Code::UnusableRedirect,
+                    format!("`{name}` is not an absolute `http(s)://` URL"),
+                )
+                .at(text.span)
+                .note("S3 ignores a redirect it cannot interpret and answers 204 instead"),
+            );
+        }
+        if name.starts_with("x-amz-server-side-encryption-customer-key") {
+            self.problems.push(
+                Diagnostic::warning(
+                    Code::CustomerKeyInBundle,
+                    format!("`{name}` puts the encryption key into every bundle and policy"),
+                )
+                .at(text.span)
+                .note("S3 matches it exactly, so the key travels to every browser that uploads")
+                .help("let the uploader send the key, or use SSE-S3 or SSE-KMS instead"),
+            );
+        }
+        Some(())
+    }
+
+    /// S3 reads a `Content-Type` under `starts-with` as a comma-separated list, every item
+    /// of which must start with the prefix; a pre-filled value must pass that test.
+    fn content_type_list(
+        &mut self,
+        name: &str,
+        prefix: &str,
+        value: &Spanned<String>,
+    ) -> Option<()> {
+        if name != "Content-Type" || !value.value.contains(',') {
+            return Some(());
+        }
+        let outside = value
+            .value
+            .split(',')
+            .map(str::trim)
+            .find(|item| !item.starts_with(prefix));
+        if let Some(item) = outside {
+            self.error(
+                Code::ValueOutsidePrefix,
+                value.span,
+                format!("`{item}` in the `Content-Type` list does not start with `{prefix}`"),
+            )
+            .notes
+            .push("note: S3 checks every comma-separated type against the prefix".into());
+            return None;
         }
         Some(())
     }
@@ -931,7 +1077,16 @@ impl Checker<'_> {
         }
 
         if let Some((_, span)) = find("x-amz-server-side-encryption-aws-kms-key-id") {
-            let kms = matches!(find("x-amz-server-side-encryption"), Some((FieldRule { rule: Rule::Eq(value), .. }, _)) if value.starts_with("aws:kms"));
+            let kms = match find("x-amz-server-side-encryption") {
+                Some((
+                    FieldRule {
+                        rule: Rule::Eq(value),
+                        ..
+                    },
+                    _,
+                )) => value.starts_with("aws:kms"),
+                _ => false,
+            };
             if !kms {
                 self.error(
                     Code::MissingCompanionField,
@@ -944,7 +1099,53 @@ impl Checker<'_> {
         ok
     }
 
-    fn tests(&mut self, tests: &[RawTest], range: Option<LengthRange>) -> Option<Vec<TestCase>> {
+    /// A `reason` names a field of the profile or the case, a condition S3 checks without a
+    /// field (`bucket`, `content-length-range`), or a violation code of the evaluator.
+    fn reason_is_known(
+        &mut self,
+        reason: &Spanned<String>,
+        fields: &[FieldRule],
+        test: &RawTest,
+    ) -> bool {
+        let field_names = fields.iter().map(|field| field.name.as_str());
+        let case_fields = test.fields.iter().map(|(name, _)| name.value.as_str());
+        let codes = ViolationCode::ALL.iter().map(|code| code.as_str());
+        let known: Vec<&str> = ["bucket", "content-length-range", "policy", "signature"]
+            .into_iter()
+            .chain(field_names)
+            .chain(case_fields)
+            .chain(codes)
+            .collect();
+        if known
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&reason.value))
+        {
+            return true;
+        }
+
+        let message = format!(
+            "`reason` names `{}`, which no condition of this profile checks",
+            reason.value
+        );
+        let suggestion = did_you_mean(&reason.value, known.iter().copied());
+        let diagnostic = self.error(Code::BadTestCase, reason.span, message);
+        match suggestion {
+            Some(name) => diagnostic.label = Some(format!("did you mean `{name}`?")),
+            None => diagnostic.notes.push(
+                "help: name a field, `content-length-range`, or a violation code such as \
+                    `policy-expired`"
+                    .into(),
+            ),
+        }
+        false
+    }
+
+    fn tests(
+        &mut self,
+        tests: &[RawTest],
+        range: Option<LengthRange>,
+        fields: &[FieldRule],
+    ) -> Option<Vec<TestCase>> {
         let mut cases = Vec::new();
         let mut ok = true;
 
@@ -958,11 +1159,12 @@ impl Checker<'_> {
                 Some("reject") => Some(Expectation::Reject),
                 Some(other) => {
                     let span = test.expect.as_ref().map_or(test.span, |text| text.span);
-                    self.error(
-                        Code::BadTestCase,
-                        span,
-                        format!("`expect` must be \"accept\" or \"reject\", not `{other}`"),
-                    );
+                    let message =
+                        format!("`expect` must be \"accept\" or \"reject\", not `{other}`");
+                    let diagnostic = self.error(Code::BadTestCase, span, message);
+                    if let Some(suggestion) = did_you_mean(other, ["accept", "reject"]) {
+                        diagnostic.label = Some(format!("did you mean `{suggestion}`?"));
+                    }
                     None
                 }
                 None => {
@@ -982,6 +1184,11 @@ impl Checker<'_> {
                     reason.span,
                     "`reason` only goes with `expect = \"reject\"`".into(),
                 );
+                ok = false;
+            }
+            if let Some(reason) = &test.reason
+                && !self.reason_is_known(reason, fields, test)
+            {
                 ok = false;
             }
             let size = match &test.size {
@@ -1046,8 +1253,39 @@ pub fn check_bucket_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Reads a duration such as `"15m"`, `"1h 30m"` or `"2days"`, refusing the spellings that
+/// mean something other than they seem.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let mut chars = text.chars();
+    if matches!(chars.next(), Some('P' | 'p'))
+        && matches!(chars.next(), Some('0'..='9' | 'T' | 't'))
+    {
+        return Err("ISO 8601 durations are not read here; write `\"15m\"` or `\"1h 30m\"`".into());
+    }
+
+    let words = text.split(|c: char| c.is_ascii_digit() || c.is_whitespace());
+    if words.clone().any(|unit| unit == "M") {
+        return Err(
+            "`M` would mean months; write `m` or `min` for minutes, `months` for months".into(),
+        );
+    }
+
+    humantime::parse_duration(text).map_err(|error| match error {
+        humantime::DurationError::UnknownUnit { unit, .. } => {
+            format!("unknown unit `{unit}`; use `s`, `m`, `h`, `days` or `weeks`")
+        }
+        humantime::DurationError::NumberOverflow => "it is too long".to_owned(),
+        humantime::DurationError::Empty => "it is empty".to_owned(),
+        _ => "write numbers each followed by a unit, as in `\"1h 30m\"`".to_owned(),
+    })
+}
+
 /// Checks an endpoint URL and returns it without a trailing slash.
 pub fn check_endpoint(url: &str) -> Result<String, String> {
+    if url.contains(char::is_whitespace) {
+        return Err("it contains a space".into());
+    }
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err("it has no `http://` or `https://`".into());
     };
@@ -1057,21 +1295,56 @@ pub fn check_endpoint(url: &str) -> Result<String, String> {
     if rest.contains(['?', '#']) {
         return Err("it may not have a query or a fragment".into());
     }
-    let host = rest.split('/').next().unwrap_or("");
-    if host.contains('@') {
+
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
         return Err("it may not carry a user name or password".into());
     }
-    let host_name = host.rsplit_once(':').map_or(host, |(name, port)| {
-        if port.parse::<u16>().is_ok() {
-            name
-        } else {
-            host
-        }
-    });
-    if host_name.is_empty() || host_name.contains(char::is_whitespace) || host.ends_with(':') {
+    let (host, port) = split_host_port(authority);
+    if host.is_empty() || host == "[]" {
         return Err("it has no host".into());
     }
+    if let Some(port) = port
+        && port.parse::<u16>().map_or(true, |port| port == 0)
+    {
+        return Err(format!("`{port}` is not a port number"));
+    }
     Ok(format!("{scheme}://{}", rest.trim_end_matches('/')))
+}
+
+/// The host and the port of `host[:port]` or `[v6]:port`.
+fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[') {
+        return match authority.split_once("]:") {
+            Some((host, port)) => (&authority[..host.len() + 1], Some(port)),
+            None => (authority, None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    }
+}
+
+/// Why a virtual-hosted URL cannot be built on `endpoint` for `bucket`, if it cannot.
+fn virtual_host_problem(endpoint: &str, bucket: &str) -> Option<String> {
+    let rest = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest);
+    let (host, _) = split_host_port(rest.split('/').next().unwrap_or(""));
+
+    let is_ip = host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok();
+    if is_ip || host.eq_ignore_ascii_case("localhost") {
+        return Some(format!(
+            "the bucket cannot go in front of `{host}`; set `path_style = true` for this endpoint"
+        ));
+    }
+    if host.starts_with(&format!("{bucket}.")) {
+        return Some(format!(
+            "the host already names the bucket `{bucket}`; drop it from the endpoint"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -1162,15 +1435,18 @@ fields.policy = "x"
     #[test]
     fn expiry_rules() {
         let (_, both) = run(
-            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \"1h\"\nexpires_at = \"2030-01-01T00:00:00Z\"\n",
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \
+                \"1h\"\nexpires_at = \"2030-01-01T00:00:00Z\"\n",
         );
         let (_, past) = run(
-            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_at = \"2020-01-01T00:00:00Z\"\n",
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_at = \
+                \"2020-01-01T00:00:00Z\"\n",
         );
         let (long, warning) =
             run("[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \"8days\"\n");
         let (_, allowed) = run(
-            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \"8days\"\nallow = [\"long-expiry\"]\n",
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nexpires_in = \"8days\"\nallow \
+                = [\"long-expiry\"]\n",
         );
 
         assert_eq!(both, ["conflicting-expiry"]);
@@ -1183,7 +1459,8 @@ fields.policy = "x"
     #[test]
     fn starts_with_value_must_fit_the_prefix() {
         let (_, codes) = run(
-            "[profile.p]\nbucket = \"abc\"\nfields.key = { starts_with = \"a/\", value = \"b/${filename}\" }\n",
+            "[profile.p]\nbucket = \"abc\"\nfields.key = { starts_with = \"a/\", value = \
+                \"b/${filename}\" }\n",
         );
 
         assert_eq!(codes, ["value-outside-prefix"]);
@@ -1192,7 +1469,8 @@ fields.policy = "x"
     #[test]
     fn sizes_must_be_ordered() {
         let (_, codes) = run(
-            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\ncontent_length = { min = \"2 MiB\", max = \"1 MiB\" }\n",
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\ncontent_length = { min = \"2 \
+                MiB\", max = \"1 MiB\" }\n",
         );
 
         assert_eq!(codes, ["length-range-inverted"]);
@@ -1230,12 +1508,14 @@ fields.policy = "x"
     #[test]
     fn urls_follow_the_endpoint_and_path_style() {
         let (profile, _) = run(
-            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \"http://127.0.0.1:7480/\"\npath_style = true\n",
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \
+                \"http://127.0.0.1:7480/\"\npath_style = true\n",
         );
         assert_eq!(profile.unwrap().url(), "http://127.0.0.1:7480/abc/");
 
         let (profile, _) = run(
-            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \"https://store.example\"\n",
+            "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \
+                \"https://store.example\"\n",
         );
         assert_eq!(profile.unwrap().url(), "https://abc.store.example/");
     }

@@ -75,7 +75,13 @@ fn non_utf8_profile_file_is_unreadable_input() {
     let checked = postpolicy_run(&["--policies", dir.path().to_str().unwrap(), "check"]);
 
     assert_eq!(checked.code, 2);
-    assert!(checked.stderr.contains("not UTF-8"), "{}", checked.stderr);
+    assert!(
+        checked
+            .stderr
+            .contains("not UTF-8 text (line 2, column 11)"),
+        "{}",
+        checked.stderr
+    );
 }
 
 #[test]
@@ -173,7 +179,11 @@ fn credentials_come_from_the_shared_file_by_profile() {
     let file = dir.path().join("credentials");
     std::fs::write(
         &file,
-        format!("[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = {EXAMPLE_SECRET}\n\n[ci]\naws_access_key_id = CIKEY\naws_secret_access_key = {EXAMPLE_SECRET}\n"),
+        format!(
+            "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = {EXAMPLE_SECRET}\n\
+             \n\
+             [ci]\naws_access_key_id = CIKEY\naws_secret_access_key = {EXAMPLE_SECRET}\n"
+        ),
     )
     .unwrap();
     let compile = |extra: &[&str], aws_profile: Option<&str>| {

@@ -52,3 +52,17 @@ fn broken_profiles_never_yield_an_output_file() {
         }
     );
 }
+
+#[test]
+fn profile_names_clash_across_files() {
+    let checked = postpolicy_run(&[
+        "--policies",
+        "tests/broken/duplicate-profile-across-files",
+        "check",
+        "--now",
+        NOW,
+    ]);
+
+    assert_eq!(checked.code, 1);
+    insta::assert_snapshot!(checked.report());
+}
