@@ -204,7 +204,7 @@ def send(endpoint, method, target, body, headers):
         connection.request(method, target, body=body, headers=headers)
         answer = connection.getresponse()
         response_body = answer.read()
-        return Response(answer.status, dict(answer.getheaders()), response_body)
+        return Response(answer.status, answer.headers, response_body)
     except OSError as error:
         raise RequestFailed(f"cannot reach {endpoint.url}: {error}") from None
     except http.client.HTTPException as error:
@@ -295,7 +295,7 @@ def command_head(arguments, endpoint, credentials):
     path = object_path(arguments.bucket, arguments.key)
     response = signed_request(endpoint, credentials, arguments.region, "s3", "HEAD", path)
     if response.status == 200:
-        length = response.headers.get("Content-Length", response.headers.get("content-length"))
+        length = response.headers.get("Content-Length", "?")
         print(f"{arguments.bucket}/{arguments.key} exists ({length} bytes)")
         return EXIT_OK
     if response.status == 404:

@@ -100,6 +100,10 @@ pub enum ColorChoice {
 pub enum Format {
     /// The credentials bundle as JSON.
     Json,
+    /// A self-contained HTML page with the upload form.
+    Html,
+    /// A `curl` command line that uploads the file named by `$FILE`.
+    Curl,
 }
 
 #[cfg(test)]

@@ -295,6 +295,8 @@ fn compile_command(
     let text = match (format, all) {
         (Format::Json, true) => bundles_to_json(&bundles),
         (Format::Json, false) => bundles.first().map(Bundle::to_json).unwrap_or_default(),
+        (Format::Html, _) => crate::render::html_page(&bundles),
+        (Format::Curl, _) => crate::render::curl_commands(&bundles),
     };
     match output {
         Some(path) => write_file_atomically(path, text.as_bytes())?,

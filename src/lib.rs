@@ -24,6 +24,7 @@ pub mod explain;
 pub mod lint;
 pub mod load;
 pub mod policy;
+pub mod render;
 pub mod schema;
 pub mod sign;
 pub mod size;
