@@ -77,6 +77,38 @@ pub enum Command {
         format: Format,
     },
 
+    /// Says whether S3 would accept an upload made with a bundle, listing every violation.
+    Verify {
+        /// The bundle as `compile` prints it, or `-` for standard input.
+        bundle: PathBuf,
+
+        /// A form field to add or replace, as `NAME=VALUE`; repeatable.
+        #[arg(long = "field", value_name = "NAME=VALUE", value_parser = parse_field)]
+        fields: Vec<(String, String)>,
+
+        /// The file to upload, for its name and size.
+        #[arg(long, value_name = "PATH", conflicts_with_all = ["size", "filename"])]
+        file: Option<PathBuf>,
+
+        /// The file's size, in bytes or as a size such as "10 MiB".
+        #[arg(long, value_name = "SIZE", required_unless_present = "file")]
+        size: Option<String>,
+
+        /// The file's name, which `${filename}` stands for.
+        #[arg(long, value_name = "NAME", requires = "size")]
+        filename: Option<String>,
+
+        /// How to print the verdict.
+        #[arg(long, value_enum, default_value_t = VerdictFormat::Text)]
+        format: VerdictFormat,
+    },
+
+    /// Runs the test cases of profiles (all by default), signed with a throw-away key.
+    Test {
+        /// Profiles whose tests to run.
+        names: Vec<String>,
+    },
+
     /// Says what a profile allows, in plain sentences, for reviewers.
     Explain {
         /// The profile to explain.
@@ -104,6 +136,23 @@ pub enum Format {
     Html,
     /// A `curl` command line that uploads the file named by `$FILE`.
     Curl,
+}
+
+/// How `verify` prints its verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerdictFormat {
+    /// Sentences for people.
+    Text,
+    /// One JSON object for programs.
+    Json,
+}
+
+/// Reads `NAME=VALUE`.
+fn parse_field(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 #[cfg(test)]

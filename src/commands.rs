@@ -9,15 +9,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::bundle::{Bundle, bundles_to_json};
-use crate::cli::{Cli, ColorChoice, Command, Format};
+use crate::cli::{Cli, ColorChoice, Command, Format, VerdictFormat};
 use crate::compile::compile;
-use crate::credentials::{CredentialSources, Credentials};
+use crate::credentials::{AccessKey, CredentialSources, Credentials, Secret};
 use crate::diag::{Color, Diagnostics, render_all};
+use crate::evaluate::{Context, Evaluation, evaluate};
 use crate::load::Catalog;
 use crate::sign::Signer;
 use crate::source::Sources;
 use crate::time::Timestamp;
-use crate::validate::{Profile, ValidationContext, validate};
+use crate::upload::{Outcome, judge, test_upload};
+use crate::validate::{Profile, TestCase, ValidationContext, validate};
 
 /// The exit codes of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +66,24 @@ pub fn run(cli: Cli) -> Status {
     let outcome = match &cli.command {
         Command::List => list(&cli, color),
         Command::Explain { name } => explain(&cli, color, name),
+        Command::Test { names } => test(&cli, color, names),
+        Command::Verify {
+            bundle,
+            fields,
+            file,
+            size,
+            filename,
+            format,
+        } => {
+            let file_input = match (file, size) {
+                (Some(path), _) => FileInput::Path(path.clone()),
+                (None, size) => FileInput::Described {
+                    size: size.clone().unwrap_or_default(),
+                    name: filename.clone(),
+                },
+            };
+            verify(&cli, bundle, fields, &file_input, *format)
+        }
         Command::Check {
             names,
             deny_warnings,
@@ -322,6 +342,251 @@ fn explain(cli: &Cli, color: Color, name: &str) -> CommandResult {
         .to_string();
     write_stdout(crate::explain::explain(profile, &file).as_bytes())?;
     Ok(Status::Success)
+}
+
+/// The file `verify` judges: a real one, or a size and a name.
+enum FileInput {
+    Path(std::path::PathBuf),
+    Described { size: String, name: Option<String> },
+}
+
+fn verify(
+    cli: &Cli,
+    bundle_path: &Path,
+    overrides: &[(String, String)],
+    file: &FileInput,
+    format: VerdictFormat,
+) -> CommandResult {
+    let now = clock(cli.now.as_deref())?;
+    let bundle_fields = read_bundle_fields(bundle_path)?;
+    let (file_name, file_size) = match file {
+        FileInput::Path(path) => {
+            let metadata = std::fs::metadata(path).map_err(|error| {
+                Fatal::usage(format!("cannot read `{}`: {error}", path.display()))
+            })?;
+            let name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned());
+            (name, metadata.len())
+        }
+        FileInput::Described { size, name } => {
+            let bytes = crate::size::parse_size(size)
+                .map_err(|reason| Fatal::usage(format!("`--size`: {reason}")))?;
+            (name.clone(), bytes)
+        }
+    };
+
+    let upload = crate::upload::upload(&bundle_fields, overrides, file_name, file_size);
+    let credentials = find_credentials(cli).ok();
+    let access_key_id = field_value(&upload.fields, "x-amz-credential")
+        .and_then(|credential| credential.split('/').next())
+        .or_else(|| field_value(&upload.fields, "AWSAccessKeyId"));
+    let signing_credentials = credentials
+        .as_ref()
+        .filter(|credentials| Some(credentials.access_key.id.as_str()) == access_key_id);
+    let context = Context {
+        now,
+        credentials: signing_credentials,
+        bucket: None,
+        region: None,
+    };
+    let evaluation = evaluate(&upload, &context);
+
+    let text = match format {
+        VerdictFormat::Text => verdict_text(&evaluation, signing_credentials.is_some()),
+        VerdictFormat::Json => verdict_json(&evaluation, signing_credentials.is_some()),
+    };
+    write_stdout(text.as_bytes())?;
+    Ok(if evaluation.accepted() {
+        Status::Success
+    } else {
+        Status::Failure
+    })
+}
+
+/// The `fields` of a bundle file, in order.
+fn read_bundle_fields(path: &Path) -> Result<Vec<(String, String)>, Fatal> {
+    let shown = path.display();
+    let text = if path == Path::new("-") {
+        let mut text = String::new();
+        io::Read::read_to_string(&mut io::stdin().lock(), &mut text)
+            .map_err(|error| Fatal::usage(format!("cannot read standard input: {error}")))?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|error| Fatal::usage(format!("cannot read `{shown}`: {error}")))?
+    };
+
+    let bundle: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
+        Fatal::usage(format!(
+            "{shown}:{}:{}: not a JSON bundle: {error}",
+            error.line(),
+            error.column()
+        ))
+    })?;
+    let Some(fields) = bundle.get("fields").and_then(serde_json::Value::as_object) else {
+        return Err(Fatal::usage(format!(
+            "`{shown}` has no `fields` object; is it a bundle from `postpolicy compile`?"
+        )));
+    };
+
+    let mut pairs = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
+        let Some(value) = value.as_str() else {
+            return Err(Fatal::usage(format!(
+                "`{shown}`: the field `{name}` is not a string"
+            )));
+        };
+        pairs.push((name.clone(), value.to_owned()));
+    }
+    Ok(pairs)
+}
+
+fn field_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(field, _)| field.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
+}
+
+fn verdict_text(evaluation: &Evaluation, signature_checked: bool) -> String {
+    let mut out = String::new();
+    if evaluation.accepted() {
+        let key = evaluation.key.as_deref().unwrap_or("");
+        out.push_str(&format!("accepted: S3 would store the upload as `{key}`\n"));
+    } else {
+        let count = crate::diag::plural(evaluation.violations.len(), "violation");
+        out.push_str(&format!("rejected: {count}\n"));
+        for violation in &evaluation.violations {
+            out.push_str(&format!("- {}: {}\n", violation.code, violation.message));
+            if let Some(condition) = &violation.condition {
+                out.push_str(&format!("    condition: {condition}\n"));
+            }
+            if let Some(fix) = &violation.fix {
+                out.push_str(&format!("    fix: {fix}\n"));
+            }
+        }
+    }
+    if !signature_checked {
+        out.push_str("note: the signature was not checked: no credentials for its access key\n");
+    }
+    out
+}
+
+fn verdict_json(evaluation: &Evaluation, signature_checked: bool) -> String {
+    let violations: Vec<serde_json::Value> = evaluation
+        .violations
+        .iter()
+        .map(|violation| {
+            serde_json::json!({
+                "code": violation.code.as_str(),
+                "field": violation.field,
+                "condition": violation.condition,
+                "value": violation.value,
+                "message": violation.message,
+                "fix": violation.fix,
+                "s3_status": violation.code.s3_status(),
+                "s3_code": violation.code.s3_error_code(),
+                "s3_message": violation.s3_message,
+            })
+        })
+        .collect();
+    let verdict = serde_json::json!({
+        "accepted": evaluation.accepted(),
+        "key": evaluation.key,
+        "signature_checked": signature_checked,
+        "violations": violations,
+    });
+
+    let mut text = serde_json::to_string_pretty(&verdict).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The key `test` signs with: it only has to agree with itself.
+fn throwaway_credentials() -> Credentials {
+    Credentials {
+        access_key: AccessKey {
+            id: "AKIAPOSTPOLICYTESTS0".to_owned(),
+            session_token: None,
+        },
+        secret: Secret::new("postpolicy-test-cases-throwaway-signing-key".to_owned()),
+    }
+}
+
+fn test(cli: &Cli, color: Color, names: &[String]) -> CommandResult {
+    let mut workspace = Workspace::open(cli, color)?;
+    let names = workspace.select(names)?;
+    let profiles = workspace.validate(&names);
+    let failed_to_validate = workspace.diagnostics.has_errors();
+    workspace.print_diagnostics();
+    if failed_to_validate {
+        return Ok(Status::Failure);
+    }
+
+    let credentials = throwaway_credentials();
+    let mut signer = Signer::new(credentials.clone());
+    let (mut passed, mut failed) = (0, 0);
+    let mut out = String::new();
+    for profile in profiles.iter().filter(|profile| !profile.tests.is_empty()) {
+        let unsigned =
+            compile(profile, signer.access_key(), workspace.now).map_err(|error| Fatal {
+                message: error.to_string(),
+                status: Status::Failure,
+            })?;
+        let bundle = Bundle::new(&signer.sign(unsigned));
+        let context = Context {
+            now: workspace.now,
+            credentials: Some(&credentials),
+            bucket: Some(&profile.bucket),
+            region: Some(&profile.region),
+        };
+
+        for case in &profile.tests {
+            let evaluation = evaluate(&test_upload(&bundle, case), &context);
+            let outcome = judge(case, &evaluation);
+            if outcome == Outcome::Passed {
+                passed += 1;
+                out.push_str(&format!("ok    {} :: {}\n", profile.name, case.name));
+                continue;
+            }
+
+            failed += 1;
+            let location = workspace.sources.location(case.span);
+            out.push_str(&format!(
+                "FAIL  {} :: {}  ({location})\n",
+                profile.name, case.name
+            ));
+            out.push_str(&format!("      {}\n", outcome_text(&outcome, case)));
+            for violation in &evaluation.violations {
+                out.push_str(&format!("      - {violation}\n"));
+            }
+        }
+    }
+
+    out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
+    write_stdout(out.as_bytes())?;
+    Ok(if failed > 0 {
+        Status::Failure
+    } else {
+        Status::Success
+    })
+}
+
+fn outcome_text(outcome: &Outcome, case: &TestCase) -> String {
+    match outcome {
+        Outcome::Passed => "as expected".to_owned(),
+        Outcome::UnexpectedAccept => {
+            "expected S3 to refuse the upload, but it would accept it".to_owned()
+        }
+        Outcome::UnexpectedReject => {
+            "expected S3 to accept the upload, but it would refuse it:".to_owned()
+        }
+        Outcome::OtherReason => format!(
+            "expected a refusal because of `{}`, but S3 would refuse it for other reasons:",
+            case.reason.as_deref().unwrap_or("")
+        ),
+    }
 }
 
 fn find_credentials(cli: &Cli) -> Result<Credentials, Fatal> {

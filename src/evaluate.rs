@@ -1562,25 +1562,45 @@ fn check_file_size(policy: Option<&ParsedPolicy>, size: u64, violations: &mut Ve
         violations.push(
             Violation::new(
                 ViolationCode::TooSmall,
-                format!("the file is {size} bytes; the policy requires at least {min}"),
+                format!(
+                    "the file is {}; the policy requires at least {}",
+                    bytes(size),
+                    bytes(*min)
+                ),
             )
             .with_field("file")
             .with_condition(&condition.written)
             .with_value(size.to_string())
-            .with_fix(format!("upload at least {min} bytes"))
+            .with_fix(format!("upload at least {}", bytes(*min)))
             .with_s3("Your proposed upload is smaller than the minimum allowed size"),
         );
+    }
+}
+
+/// `1 byte`, `2048 bytes`: sizes in messages, exact as S3 counts them.
+fn bytes(count: u64) -> String {
+    if count == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{count} bytes")
     }
 }
 
 fn too_large(size: u64, max: u64, condition: Option<&PolicyCondition>) -> Violation {
     let (message, fix) = match condition {
         Some(_) => (
-            format!("the file is {size} bytes; the policy allows at most {max}"),
-            format!("upload at most {max} bytes"),
+            format!(
+                "the file is {}; the policy allows at most {}",
+                bytes(size),
+                bytes(max)
+            ),
+            format!("upload at most {}", bytes(max)),
         ),
         None => (
-            format!("the file is {size} bytes; one POST uploads at most 5 GiB ({max} bytes)"),
+            format!(
+                "the file is {}; one POST uploads at most 5 GiB",
+                bytes(size)
+            ),
             "upload files over 5 GiB with a multipart upload instead".to_owned(),
         ),
     };

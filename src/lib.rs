@@ -30,4 +30,5 @@ pub mod sign;
 pub mod size;
 pub mod source;
 pub mod time;
+pub mod upload;
 pub mod validate;

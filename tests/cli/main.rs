@@ -6,4 +6,5 @@
 mod bundles;
 mod commands;
 mod diagnostics;
+mod evaluation;
 mod support;
