@@ -84,6 +84,36 @@ impl Upload {
         assert_ne!(before, self.fields.len(), "the form has no field {name}");
     }
 
+    /// Every field, in sending order.
+    pub(crate) fn fields(&self) -> &[(String, String)] {
+        &self.fields
+    }
+
+    /// Leaves out every field called `name` (compared without case); whether there was one.
+    pub(crate) fn drop_field(&mut self, name: &str) -> bool {
+        let before = self.fields.len();
+        self.fields
+            .retain(|(field, _)| !field.eq_ignore_ascii_case(name));
+        before != self.fields.len()
+    }
+
+    /// Sends field `name` under another spelling, keeping its place and value.
+    pub(crate) fn respell_field(&mut self, name: &str, spelling: &str) {
+        if let Some((field, _)) = self.fields.iter_mut().find(|(field, _)| field == name) {
+            *field = spelling.to_owned();
+        }
+    }
+
+    /// The file's name, as the file part's `filename` sends it.
+    pub(crate) fn filename(&self) -> &str {
+        &self.filename
+    }
+
+    /// The file's size in bytes.
+    pub(crate) fn file_size(&self) -> u64 {
+        self.file_size
+    }
+
     /// Sends a file of `file_size` bytes.
     pub(crate) fn set_file_size(&mut self, file_size: u64) {
         self.file_size = file_size;

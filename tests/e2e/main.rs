@@ -12,6 +12,7 @@
 mod browser;
 mod bundles;
 mod conditions;
+mod differential;
 mod form;
 mod http;
 mod s3;
