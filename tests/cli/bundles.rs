@@ -10,6 +10,7 @@ const EXAMPLE_PROFILES: &[&str] = &[
     "streaming-with-meta-header",
     "classic-public-upload",
     "legacy-store-v2",
+    "images-local",
 ];
 
 #[test]

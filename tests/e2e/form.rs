@@ -64,9 +64,14 @@ impl Upload {
             .map(|(_, value)| value.as_str())
     }
 
-    /// Sends `value` for `name`: in place if the field is there, else after the others.
+    /// Sends `value` for `name`: in place if the field is there (under any spelling), else
+    /// after the others. A form never gets the same field twice this way.
     pub(crate) fn set_field(&mut self, name: &str, value: &str) {
-        match self.fields.iter_mut().find(|(field, _)| field == name) {
+        match self
+            .fields
+            .iter_mut()
+            .find(|(field, _)| field.eq_ignore_ascii_case(name))
+        {
             Some((_, existing)) => *existing = value.to_owned(),
             None => self.fields.push((name.to_owned(), value.to_owned())),
         }
