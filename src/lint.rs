@@ -4,19 +4,17 @@
 //! drops the ones the profile's `allow` list names. `check --deny-warnings` makes them fail.
 //! Each has a stable code that `allow` refers to.
 
-use crate::bundle::Bundle;
 use crate::compile::compile;
-use crate::credentials::{AccessKey, Credentials, Secret};
+use crate::credentials::AccessKey;
 use crate::diag::{Code, Diagnostic};
+use crate::evaluate::form_overhead_bytes;
 use crate::load::RawProfile;
 use crate::schema::PUBLIC_ACLS;
-use crate::sign::Signer;
 use crate::size::format_size;
 use crate::time::Timestamp;
 use crate::validate::{Profile, Rule, SignatureVersion};
 
-/// The most non-file form data S3 accepts in one POST, in bytes.
-pub const FORM_LIMIT: usize = 20_480;
+pub use crate::evaluate::MAX_FORM_BYTES as FORM_LIMIT;
 
 /// Above this many bytes of non-file form data, `form-size` warns.
 pub const FORM_WARNING: usize = 16_384;
@@ -182,8 +180,11 @@ fn public_acl(rule: Option<&Rule>) -> Option<&str> {
 }
 
 /// The size of the multipart form without the file's bytes, for a bundle of `profile` signed
-/// with a typical access key and a session token as long as STS issues.
+/// with a typical access key and a session token as long as STS issues, and a file name and
+/// fill values of 64 characters. The policy is compiled but not signed: the base64 text and
+/// the signature have lengths known in advance.
 pub fn estimated_form_bytes(profile: &Profile, now: Timestamp) -> usize {
+    const TYPICAL_VALUE: usize = 64;
     let access_key = AccessKey {
         id: "A".repeat(20),
         session_token: Some("T".repeat(1_000)),
@@ -191,31 +192,18 @@ pub fn estimated_form_bytes(profile: &Profile, now: Timestamp) -> usize {
     let Ok(unsigned) = compile(profile, &access_key, now) else {
         return 0;
     };
-    let mut signer = Signer::new(Credentials {
-        access_key,
-        secret: Secret::new("S".repeat(40)),
-    });
-    let bundle = Bundle::new(&signer.sign(unsigned));
 
-    const BOUNDARY_LINE: usize = "------WebKitFormBoundaryABCDEFGHIJKLMNOP\r\n".len();
-    let part = |name: &str, value: &str| {
-        BOUNDARY_LINE
-            + "Content-Disposition: form-data; name=\"\"\r\n\r\n\r\n".len()
-            + name.len()
-            + value.len()
+    let policy_length = unsigned.document.to_json().len().div_ceil(3) * 4;
+    let (signature_field, signature_length) = match profile.signature {
+        SignatureVersion::V4 => ("x-amz-signature", 64),
+        SignatureVersion::V2 => ("signature", 28),
     };
-    let fields: usize = bundle
-        .fields
-        .iter()
-        .map(|(name, value)| part(name, value))
-        .sum();
-    let fill: usize = bundle
-        .fill
-        .iter()
-        .map(|(name, prefix)| part(name, prefix) + 64)
-        .sum();
-    let file_headers =
-        part("file", "") + "; filename=\"\"\r\nContent-Type: application/octet-stream".len() + 64;
+    let mut fields = unsigned.fields;
+    fields.push(("policy".to_owned(), "p".repeat(policy_length)));
+    fields.push((signature_field.to_owned(), "s".repeat(signature_length)));
+    for (name, prefix) in unsigned.fill {
+        fields.push((name, format!("{prefix}{}", "v".repeat(TYPICAL_VALUE))));
+    }
 
-    fields + fill + file_headers
+    form_overhead_bytes(&fields, Some(&"f".repeat(TYPICAL_VALUE)))
 }

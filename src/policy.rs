@@ -93,8 +93,33 @@ impl PolicyDocument {
     }
 }
 
+/// Appends `text` as a JSON string, escaped as `serde_json` escapes: `"`, `\\` and control
+/// characters only, so `$` and `/` stay as they are.
 fn push_json_string(out: &mut String, text: &str) {
-    out.push_str(&serde_json::Value::from(text).to_string());
+    out.push('"');
+    let mut plain_from = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain_from..index]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        plain_from = index + 1;
+    }
+    out.push_str(&text[plain_from..]);
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -140,6 +165,23 @@ mod tests {
 
         assert_eq!(condition.to_json(), r#"{"key":"a$b\"c\\d\u0007"}"#);
         serde_json::from_str::<serde_json::Value>(&condition.to_json()).unwrap();
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_escapes_them() {
+        let samples = [
+            "plain",
+            "",
+            "quote \" backslash \\ slash / dollar $",
+            "controls \u{0}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f}\u{7f}",
+            "unicode é 𝄞 \u{2028}",
+        ];
+
+        for sample in samples {
+            let mut ours = String::new();
+            push_json_string(&mut ours, sample);
+            assert_eq!(ours, serde_json::to_string(sample).unwrap(), "{sample:?}");
+        }
     }
 
     #[test]

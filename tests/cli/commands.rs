@@ -281,3 +281,66 @@ fn explain_describes_every_example_profile() {
         insta::assert_snapshot!(format!("explain_{profile}"), explained.stdout);
     }
 }
+
+#[test]
+fn check_warns_about_the_classic_recipe() {
+    let checked = postpolicy_run(&["check", "--now", NOW]);
+
+    assert_eq!(checked.code, 0);
+    insta::assert_snapshot!(checked.stderr);
+}
+
+#[test]
+fn lints_name_what_they_see_and_allow_silences_them() {
+    let long_note = "n".repeat(17_000);
+    let risky = format!(
+        r#"
+[profile.risky]
+bucket = "acme-uploads"
+signature = "v2"
+fields.key = {{ any = true }}
+fields.acl = {{ starts_with = "public-" }}
+fields.success_action_redirect = "http://example.com/done"
+fields.x-amz-meta-note = "{long_note}"
+fields.Cache-Control = {{ any = true }}
+
+[profile.risky-allowed]
+extends = "risky"
+allow = ["unbounded-size", "any-key", "public-acl", "signature-v2", "insecure-redirect",
+         "form-size", "any-field"]
+"#
+    );
+    let dir = policies_dir(&[("risky.toml", &risky)]);
+    let policies = dir.path().to_str().unwrap();
+
+    let risky = postpolicy_run(&["--policies", policies, "check", "risky", "--now", NOW]);
+    let allowed = postpolicy_run(&[
+        "--policies",
+        policies,
+        "check",
+        "risky-allowed",
+        "--now",
+        NOW,
+    ]);
+    let codes: Vec<&str> = risky
+        .stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("warning["))
+        .filter_map(|rest| rest.split(']').next())
+        .collect();
+
+    assert_eq!(
+        codes,
+        [
+            "unbounded-size",
+            "any-key",
+            "public-acl",
+            "signature-v2",
+            "insecure-redirect",
+            "any-field",
+            "form-size"
+        ]
+    );
+    assert_eq!(allowed.code, 0);
+    assert!(!allowed.stderr.contains("warning"), "{}", allowed.stderr);
+}
