@@ -16,7 +16,7 @@ use crate::diag::{Color, Diagnostics, render_all};
 use crate::evaluate::{Context, Evaluation, evaluate};
 use crate::load::Catalog;
 use crate::sign::Signer;
-use crate::source::Sources;
+use crate::source::{FileId, Sources};
 use crate::time::Timestamp;
 use crate::upload::{Outcome, judge, test_upload};
 use crate::validate::{Profile, TestCase, ValidationContext, validate};
@@ -197,6 +197,11 @@ impl Workspace {
         profiles
     }
 
+    /// The path of `file`, as diagnostics show it.
+    fn file_name(&self, file: FileId) -> String {
+        self.sources.get(file).path().display().to_string()
+    }
+
     fn print_diagnostics(&self) {
         if !self.diagnostics.is_empty() {
             let text = render_all(&self.diagnostics, &self.sources, self.color);
@@ -233,12 +238,7 @@ fn list(cli: &Cli, color: Color) -> CommandResult {
     let rows: Vec<(&str, String, &str)> = profiles
         .iter()
         .map(|profile| {
-            let file = workspace
-                .sources
-                .get(profile.file)
-                .path()
-                .display()
-                .to_string();
+            let file = workspace.file_name(profile.file);
             let description = profile
                 .description
                 .as_ref()
@@ -334,12 +334,7 @@ fn explain(cli: &Cli, color: Color, name: &str) -> CommandResult {
         return Ok(Status::Failure);
     };
 
-    let file = workspace
-        .sources
-        .get(profile.file)
-        .path()
-        .display()
-        .to_string();
+    let file = workspace.file_name(profile.file);
     write_stdout(crate::explain::explain(profile, &file).as_bytes())?;
     Ok(Status::Success)
 }

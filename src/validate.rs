@@ -187,8 +187,8 @@ impl Profile {
     }
 }
 
-/// Warning codes a profile may list in `allow`.
-pub const ALLOWABLE: &[Code] = &[
+/// The validator's own warnings; with [`crate::lint::LINTS`], what `allow` may name.
+pub const WARNINGS: &[Code] = &[
     Code::LongExpiry,
     Code::DottedBucketTls,
     Code::DeprecatedField,
@@ -197,14 +197,12 @@ pub const ALLOWABLE: &[Code] = &[
     Code::UnusableRedirect,
     Code::CustomerKeyInBundle,
     Code::ZeroMaxSize,
-    Code::UnboundedSize,
-    Code::AnyKey,
-    Code::PublicAcl,
-    Code::SignatureV2,
-    Code::InsecureRedirect,
-    Code::FormSize,
-    Code::AnyField,
 ];
+
+/// Every warning code a profile may list in `allow`.
+pub fn allowable() -> impl Iterator<Item = Code> + Clone {
+    WARNINGS.iter().chain(crate::lint::LINTS).copied()
+}
 
 /// What validation needs besides the profile.
 pub struct ValidationContext<'a> {
@@ -314,10 +312,10 @@ impl Checker<'_> {
     fn allow(&mut self, entries: &[Spanned<String>]) -> Vec<Code> {
         let mut allowed = Vec::new();
         for entry in entries {
-            match ALLOWABLE.iter().find(|code| code.as_str() == entry.value) {
-                Some(code) => allowed.push(*code),
+            match allowable().find(|code| code.as_str() == entry.value) {
+                Some(code) => allowed.push(code),
                 None => {
-                    let names: Vec<&str> = ALLOWABLE.iter().map(|code| code.as_str()).collect();
+                    let names: Vec<&str> = allowable().map(Code::as_str).collect();
                     let suggestion = did_you_mean(&entry.value, names.iter().copied());
                     let diagnostic = self.error(
                         Code::UnknownLint,
