@@ -163,6 +163,18 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a `help:` line to a diagnostic already pushed.
+    pub fn add_help(&mut self, help: impl Into<String>) -> &mut Diagnostic {
+        self.notes.push(format!("help: {}", help.into()));
+        self
+    }
+
+    /// Adds a `note:` line to a diagnostic already pushed.
+    pub fn add_note(&mut self, note: impl Into<String>) -> &mut Diagnostic {
+        self.notes.push(format!("note: {}", note.into()));
+        self
+    }
+
     /// Whether this diagnostic is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error

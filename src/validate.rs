@@ -350,8 +350,7 @@ impl Checker<'_> {
                 raw.name.span,
                 format!("profile `{}` has no `bucket`", self.name),
             )
-            .notes
-            .push("help: add `bucket = \"my-bucket\"` to the profile".into());
+            .add_help("add `bucket = \"my-bucket\"` to the profile");
             return None;
         };
 
@@ -361,10 +360,7 @@ impl Checker<'_> {
                 bucket.span,
                 format!("`{}` is not a valid S3 bucket name: {reason}", bucket.value),
             )
-            .notes
-            .push(
-                "note: bucket names are 3 to 63 lowercase letters, digits, dots and hyphens".into(),
-            );
+            .add_note("bucket names are 3 to 63 lowercase letters, digits, dots and hyphens");
             return None;
         }
         Some(bucket.clone())
@@ -388,10 +384,7 @@ impl Checker<'_> {
                 region.span,
                 format!("`{}` is not a region name{reason}", region.value),
             )
-            .notes
-            .push(
-                "help: regions are lowercase letters, digits and hyphens, as in `eu-west-1`".into(),
-            );
+            .add_help("regions are lowercase letters, digits and hyphens, as in `eu-west-1`");
         }
         region.value.clone()
     }
@@ -407,11 +400,7 @@ impl Checker<'_> {
                     span,
                     format!("`{other}` is not a signature version"),
                 )
-                .notes
-                .push(
-                    "help: write `signature = \"v4\"` (the default) or `\"v2\"` for legacy stores"
-                        .into(),
-                );
+                .add_help("write `signature = \"v4\"` (the default) or `\"v2\"` for legacy stores");
                 SignatureVersion::V4
             }
         }
@@ -424,11 +413,9 @@ impl Checker<'_> {
             Err(reason) => {
                 let message = format!("`{}` is not an endpoint URL: {reason}", endpoint.value);
                 self.error(Code::BadEndpoint, endpoint.span, message)
-                    .notes
-                    .push(
-                        "help: write the store's base URL, as in `https://s3.example.com` or \
-                     `http://127.0.0.1:7480`"
-                            .into(),
+                    .add_help(
+                        "write the store's base URL, as in `https://s3.example.com` or \
+                     `http://127.0.0.1:7480`",
                     );
                 return None;
             }
@@ -466,16 +453,10 @@ impl Checker<'_> {
                     .as_ref()
                     .map(|d| context.sources.location(d.span))
                     .unwrap_or_default();
-                self.error(
-                    Code::ConflictingExpiry,
-                    at.span,
-                    "`expires_in` and `expires_at` are both set".into(),
-                )
-                .notes
-                .extend([
-                    format!("note: `expires_in` is set at {other}"),
-                    "help: keep one of them".into(),
-                ]);
+                let message = "`expires_in` and `expires_at` are both set".to_owned();
+                self.error(Code::ConflictingExpiry, at.span, message)
+                    .add_note(format!("`expires_in` is set at {other}"))
+                    .add_help("keep one of them");
                 return None;
             }
             (Some(duration), None) => match parse_duration(&duration.value) {
@@ -494,11 +475,7 @@ impl Checker<'_> {
                         duration.span,
                         format!("`{}` is not a duration: {reason}", duration.value),
                     )
-                    .notes
-                    .push(
-                        "help: write a duration such as `\"15m\"`, `\"1h 30m\"` or `\"2days\"`"
-                            .into(),
-                    );
+                    .add_help("write a duration such as `\"15m\"`, `\"1h 30m\"` or `\"2days\"`");
                     return None;
                 }
             },
@@ -512,8 +489,7 @@ impl Checker<'_> {
                             instant, context.now
                         ),
                     )
-                    .notes
-                    .push("help: move `expires_at` into the future, or use `expires_in`".into());
+                    .add_help("move `expires_at` into the future, or use `expires_in`");
                     return None;
                 }
                 Ok(instant) => Expiry::At(instant),
@@ -569,8 +545,7 @@ impl Checker<'_> {
                 range.span,
                 "`content_length` sets neither `min` nor `max`".into(),
             )
-            .notes
-            .push("help: write `content_length = { min = 1, max = \"10 MiB\" }`".into());
+            .add_help("write `content_length = { min = 1, max = \"10 MiB\" }`");
             return None;
         }
         let min = match &range.min {
@@ -662,9 +637,8 @@ impl Checker<'_> {
                     field.name.value, rule.name
                 );
                 self.error(Code::DuplicateField, field.name.span, message)
-                    .notes
-                    .push(format!(
-                        "note: field names are case-insensitive; `{}` is first set at {first}",
+                    .add_note(format!(
+                        "field names are case-insensitive; `{}` is first set at {first}",
                         rule.name
                     ));
                 ok = false;
@@ -683,8 +657,7 @@ impl Checker<'_> {
                 raw.name.span,
                 format!("profile `{}` has no `key` field", self.name),
             )
-            .notes
-            .push("help: S3 needs a key; add e.g. `fields.key = \"uploads/${filename}\"`".into());
+            .add_help("S3 needs a key; add e.g. `fields.key = \"uploads/${filename}\"`");
             ok = false;
         }
         ok &= self.companions(&fields);
@@ -701,15 +674,13 @@ impl Checker<'_> {
             FieldKind::Meta(name) => (name, None),
             FieldKind::SignerOwned(owned) => {
                 let note = if owned == "file" {
-                    "note: the uploader adds the file itself, as the last part of the form"
+                    "the uploader adds the file itself, as the last part of the form"
                 } else {
-                    "note: the bundle adds the policy, its signature and the credential fields \
-                        itself"
+                    "the bundle adds the policy, its signature and the credential fields itself"
                 };
                 let message = format!("`{written}` is written by the signer, not by a profile");
                 self.error(Code::SignerOwnedField, name_span, message)
-                    .notes
-                    .push(note.into());
+                    .add_note(note);
                 return None;
             }
             FieldKind::SetElsewhere { instead, .. } => {
@@ -718,8 +689,7 @@ impl Checker<'_> {
                     name_span,
                     format!("`{written}` cannot be set under `fields`"),
                 )
-                .notes
-                .push(format!("help: use {instead}"));
+                .add_help(format!("use {instead}"));
                 return None;
             }
             FieldKind::Ignored => {
@@ -728,8 +698,7 @@ impl Checker<'_> {
                     name_span,
                     format!("`{written}` is ignored by S3, so a policy cannot constrain it"),
                 )
-                .notes
-                .push("help: an uploader may send `x-ignore-*` fields without any rule".into());
+                .add_help("an uploader may send `x-ignore-*` fields without any rule");
                 return None;
             }
             FieldKind::Unknown
@@ -803,8 +772,7 @@ impl Checker<'_> {
                         prefix.span,
                         format!("no legal value of `{name}` starts with `{}`", prefix.value),
                     )
-                    .notes
-                    .push(format!("note: `{name}` is one of {}", legal.join(", ")));
+                    .add_note(format!("`{name}` is one of {}", legal.join(", ")));
                     return None;
                 }
                 let Some(value) = value else {
@@ -829,10 +797,8 @@ impl Checker<'_> {
                         value.span,
                         format!("`value` of `{name}` does not start with `{}`", prefix.value),
                     )
-                    .notes
-                    .push(
-                        "note: S3 would refuse the pre-filled value; make it start with the prefix"
-                            .into(),
+                    .add_note(
+                        "S3 would refuse the pre-filled value; make it start with the prefix",
                     );
                     return None;
                 }
@@ -857,10 +823,7 @@ impl Checker<'_> {
                 span,
                 format!("S3 matches `{name}` exactly; it cannot take `starts_with` or `any`"),
             )
-            .notes
-            .push(format!(
-                "help: give `{name}` one value, as in `{name} = \"...\"`"
-            ));
+            .add_help(format!("give `{name}` one value, as in `{name} = \"...\"`"));
             return None;
         }
         Some(())
@@ -885,9 +848,9 @@ impl Checker<'_> {
         );
         match suggestion {
             Some(value) => diagnostic.label = Some(format!("did you mean `{value}`?")),
-            None => diagnostic
-                .notes
-                .push(format!("note: `{name}` is one of {}", legal.join(", "))),
+            None => {
+                diagnostic.add_note(format!("`{name}` is one of {}", legal.join(", ")));
+            }
         }
         None
     }
@@ -899,21 +862,13 @@ impl Checker<'_> {
             } else {
                 "only `key` may use `${filename}`, and only at its end"
             };
-            self.error(
-                Code::FilenameVariableMisplaced,
-                span,
-                format!(
-                    "`${{filename}}` cannot \
-                stand here in `{name}`"
-                ),
-            )
-            .notes
-            .extend([
-                "note: S3 expands variables before matching, so the policy cannot describe \
-                        the expanded value"
-                    .to_owned(),
-                format!("help: {help}"),
-            ]);
+            let message = format!("`${{filename}}` cannot stand here in `{name}`");
+            self.error(Code::FilenameVariableMisplaced, span, message)
+                .add_note(
+                    "S3 expands variables before matching, so the policy cannot describe the \
+                     expanded value",
+                )
+                .add_help(help);
             return None;
         }
         if text.contains("${") {
@@ -958,8 +913,7 @@ impl Checker<'_> {
                 text.span,
                 "the key cannot be empty".into(),
             )
-            .notes
-            .push("help: S3 stores every object under a non-empty key".into());
+            .add_help("S3 stores every object under a non-empty key");
             return None;
         }
         if name == "redirect" {
@@ -1017,8 +971,7 @@ impl Checker<'_> {
                 value.span,
                 format!("`{item}` in the `Content-Type` list does not start with `{prefix}`"),
             )
-            .notes
-            .push("note: S3 checks every comma-separated type against the prefix".into());
+            .add_note("S3 checks every comma-separated type against the prefix");
             return None;
         }
         Some(())
@@ -1047,8 +1000,7 @@ impl Checker<'_> {
                     "`x-amz-checksum-algorithm = \"{algorithm}\"` needs the field `{value_field}`"
                 ),
             )
-            .notes
-            .push("note: S3 answers 400 when the checksum named is missing".into());
+            .add_note("S3 answers 400 when the checksum named is missing");
             ok = false;
         }
 
@@ -1069,8 +1021,7 @@ impl Checker<'_> {
                 present[0].1,
                 "customer-provided encryption needs all three `-customer-*` fields".into(),
             )
-            .notes
-            .push(format!("help: add {}", missing.join(", ")));
+            .add_help(format!("add {}", missing.join(", ")));
             ok = false;
         }
 
@@ -1129,11 +1080,12 @@ impl Checker<'_> {
         let diagnostic = self.error(Code::BadTestCase, reason.span, message);
         match suggestion {
             Some(name) => diagnostic.label = Some(format!("did you mean `{name}`?")),
-            None => diagnostic.notes.push(
-                "help: name a field, `content-length-range`, or a violation code such as \
-                    `policy-expired`"
-                    .into(),
-            ),
+            None => {
+                diagnostic.add_help(
+                    "name a field, `content-length-range`, or a violation code such as \
+                     `policy-expired`",
+                );
+            }
         }
         false
     }
@@ -1171,8 +1123,7 @@ impl Checker<'_> {
                         test.span,
                         format!("test `{name}` has no `expect`"),
                     )
-                    .notes
-                    .push("help: add `expect = \"accept\"` or `expect = \"reject\"`".into());
+                    .add_help("add `expect = \"accept\"` or `expect = \"reject\"`");
                     None
                 }
             };
