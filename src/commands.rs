@@ -13,7 +13,7 @@ use crate::cli::{Cli, ColorChoice, Command, Format, VerdictFormat};
 use crate::compile::compile;
 use crate::credentials::{AccessKey, CredentialSources, Credentials, Secret};
 use crate::diag::{Color, Diagnostics, render_all};
-use crate::evaluate::{Context, Evaluation, evaluate};
+use crate::evaluate::{Context, Evaluation, Violation, ViolationCode, evaluate};
 use crate::load::Catalog;
 use crate::sign::Signer;
 use crate::source::{FileId, Sources};
@@ -353,7 +353,7 @@ fn verify(
     format: VerdictFormat,
 ) -> CommandResult {
     let now = clock(cli.now.as_deref())?;
-    let bundle_fields = read_bundle_fields(bundle_path)?;
+    let input = read_verify_input(bundle_path)?;
     let (file_name, file_size) = match file {
         FileInput::Path(path) => {
             let metadata = std::fs::metadata(path).map_err(|error| {
@@ -371,6 +371,14 @@ fn verify(
         }
     };
 
+    let bundle_fields = match &input {
+        VerifyInput::Bundle(fields) => fields.clone(),
+        VerifyInput::PolicyDocument(text) => {
+            use base64::Engine as _;
+            let policy = base64::engine::general_purpose::STANDARD.encode(text);
+            vec![("policy".to_owned(), policy)]
+        }
+    };
     let upload = crate::upload::upload(&bundle_fields, overrides, file_name, file_size);
     let credentials = find_credentials(cli).ok();
     let access_key_id = field_value(&upload.fields, "x-amz-credential")
@@ -385,11 +393,23 @@ fn verify(
         bucket: None,
         region: None,
     };
-    let evaluation = evaluate(&upload, &context);
+    let mut evaluation = evaluate(&upload, &context);
+    let unchecked_signature = match input {
+        VerifyInput::PolicyDocument(_) => {
+            evaluation
+                .violations
+                .retain(|violation| !about_the_missing_signature(violation));
+            Some("a hand-written policy document carries none")
+        }
+        VerifyInput::Bundle(_) if signing_credentials.is_none() => {
+            Some("no credentials for its access key are at hand")
+        }
+        VerifyInput::Bundle(_) => None,
+    };
 
     let text = match format {
-        VerdictFormat::Text => verdict_text(&evaluation, signing_credentials.is_some()),
-        VerdictFormat::Json => verdict_json(&evaluation, signing_credentials.is_some()),
+        VerdictFormat::Text => verdict_text(&evaluation, unchecked_signature),
+        VerdictFormat::Json => verdict_json(&evaluation, unchecked_signature.is_none()),
     };
     write_stdout(text.as_bytes())?;
     Ok(if evaluation.accepted() {
@@ -399,8 +419,18 @@ fn verify(
     })
 }
 
-/// The `fields` of a bundle file, in order.
-fn read_bundle_fields(path: &Path) -> Result<Vec<(String, String)>, Fatal> {
+/// What `verify` judges: a bundle, or a hand-written policy document.
+enum VerifyInput {
+    /// A bundle's `fields`, in order.
+    Bundle(Vec<(String, String)>),
+    /// The text of a policy document, to be sent as it is (base64-encoded) and not signed.
+    PolicyDocument(String),
+}
+
+/// Reads a bundle (a JSON object with `fields`) or else a policy document. Text that is not
+/// JSON counts as a policy document when it looks like one, so that it gets S3's verdict
+/// ("Invalid JSON"); otherwise it is refused with its line and column.
+fn read_verify_input(path: &Path) -> Result<VerifyInput, Fatal> {
     let shown = path.display();
     let text = if path == Path::new("-") {
         let mut text = String::new();
@@ -412,16 +442,25 @@ fn read_bundle_fields(path: &Path) -> Result<Vec<(String, String)>, Fatal> {
             .map_err(|error| Fatal::usage(format!("cannot read `{shown}`: {error}")))?
     };
 
-    let bundle: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
-        Fatal::usage(format!(
-            "{shown}:{}:{}: not a JSON bundle: {error}",
-            error.line(),
-            error.column()
-        ))
-    })?;
-    let Some(fields) = bundle.get("fields").and_then(serde_json::Value::as_object) else {
+    let parsed: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(parsed) => parsed,
+        Err(_) if text.contains("\"conditions\"") || text.contains("\"expiration\"") => {
+            return Ok(VerifyInput::PolicyDocument(text));
+        }
+        Err(error) => {
+            return Err(Fatal::usage(format!(
+                "{shown}:{}:{}: neither a bundle nor a policy document: {error}",
+                error.line(),
+                error.column()
+            )));
+        }
+    };
+    let Some(fields) = parsed.get("fields") else {
+        return Ok(VerifyInput::PolicyDocument(text));
+    };
+    let Some(fields) = fields.as_object() else {
         return Err(Fatal::usage(format!(
-            "`{shown}` has no `fields` object; is it a bundle from `postpolicy compile`?"
+            "`{shown}`: `fields` is not an object"
         )));
     };
 
@@ -434,7 +473,20 @@ fn read_bundle_fields(path: &Path) -> Result<Vec<(String, String)>, Fatal> {
         };
         pairs.push((name.clone(), value.to_owned()));
     }
-    Ok(pairs)
+    Ok(VerifyInput::Bundle(pairs))
+}
+
+/// Whether `violation` only says that a form lacks its signature, which a hand-written policy
+/// document cannot carry.
+fn about_the_missing_signature(violation: &Violation) -> bool {
+    let signature_field = violation.field.as_deref().is_some_and(|field| {
+        field.eq_ignore_ascii_case("x-amz-signature") || field.eq_ignore_ascii_case("signature")
+    });
+    match violation.code {
+        ViolationCode::MissingSignature => true,
+        ViolationCode::MissingAuthField => signature_field,
+        _ => false,
+    }
 }
 
 fn field_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -444,7 +496,8 @@ fn field_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str
         .map(|(_, value)| value.as_str())
 }
 
-fn verdict_text(evaluation: &Evaluation, signature_checked: bool) -> String {
+/// The verdict for people; `unchecked_signature` says why the signature was not checked.
+fn verdict_text(evaluation: &Evaluation, unchecked_signature: Option<&str>) -> String {
     let mut out = String::new();
     if evaluation.accepted() {
         let key = evaluation.key.as_deref().unwrap_or("");
@@ -457,13 +510,16 @@ fn verdict_text(evaluation: &Evaluation, signature_checked: bool) -> String {
             if let Some(condition) = &violation.condition {
                 out.push_str(&format!("    condition: {condition}\n"));
             }
+            if let Some(answer) = &violation.s3_message {
+                out.push_str(&format!("    S3 answers: {answer}\n"));
+            }
             if let Some(fix) = &violation.fix {
                 out.push_str(&format!("    fix: {fix}\n"));
             }
         }
     }
-    if !signature_checked {
-        out.push_str("note: the signature was not checked: no credentials for its access key\n");
+    if let Some(reason) = unchecked_signature {
+        out.push_str(&format!("note: the signature was not checked: {reason}\n"));
     }
     out
 }

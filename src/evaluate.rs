@@ -549,7 +549,7 @@ impl PolicyError {
                 Some("write strict JSON: no trailing commas, and `$` needs no escape")
             }
             PolicyError::MissingExpiration | PolicyError::InvalidExpiration { .. } => {
-                Some("write `\"expiration\": \"2026-12-03T18:15:00Z\"` (UTC, ending in `Z`)")
+                Some("write `\"expiration\": \"2030-01-01T00:00:00Z\"` (UTC, ending in `Z`)")
             }
             PolicyError::MissingConditions | PolicyError::ConditionsNotArray => {
                 Some("write `\"conditions\": [ ... ]`, lowercase")

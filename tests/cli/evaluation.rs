@@ -198,3 +198,90 @@ reason = "Content-Type"
     assert!(report.ends_with("1 passed, 2 failed\n"), "{report}");
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn verify_reads_hand_written_policies_with_s3s_errors() {
+    let documents = [
+        (
+            "two-properties.json",
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [{"acl": "private", "key": "a"}]}"#,
+        ),
+        (
+            "escaped-dollar.json",
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["eq", "$key", "a\$b"]]}"#,
+        ),
+        (
+            "not-a-string.json",
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [{"Content-Length": 6199034}]}"#,
+        ),
+        (
+            "offset-expiration.json",
+            r#"{"expiration": "2030-01-01T00:00:00+02:00", "conditions": [["starts-with", "$key", ""]]}"#,
+        ),
+        (
+            "no-conditions.json",
+            r#"{"expiration": "2030-01-01T00:00:00Z"}"#,
+        ),
+        (
+            "float-range.json",
+            r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["starts-with", "$key", ""], ["content-length-range", 0, 512.0]]}"#,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut report = String::new();
+    for (name, document) in documents {
+        let path = dir.path().join(name);
+        std::fs::write(&path, document).unwrap();
+        let verified = postpolicy_run(&[
+            "verify",
+            path.to_str().unwrap(),
+            "--field",
+            "key=a",
+            "--size",
+            "1",
+            "--now",
+            NOW,
+        ]);
+
+        assert_eq!(verified.code, 1, "{name}: {}", verified.stdout);
+        report.push_str(&format!("== {name}\n{}\n", verified.stdout));
+    }
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn verify_accepts_a_sound_hand_written_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.json");
+    let document = r#"{"expiration": "2030-01-01T00:00:00.000Z",
+        "conditions": [["starts-with", "$key", "user/"], {"Content-Type": "text/plain"}, ["content-length-range", 1, 10]]}"#;
+    std::fs::write(&path, document).unwrap();
+
+    let verified = postpolicy_run(&[
+        "verify",
+        path.to_str().unwrap(),
+        "--field",
+        "key=user/${filename}",
+        "--field",
+        "Content-Type=text/plain",
+        "--size",
+        "10",
+        "--filename",
+        "C:\\docs\\notes.txt",
+        "--now",
+        NOW,
+    ]);
+
+    assert_eq!(verified.code, 0, "{}", verified.stdout);
+    assert!(
+        verified
+            .stdout
+            .starts_with("accepted: S3 would store the upload as `user/notes.txt`")
+    );
+    assert!(
+        verified
+            .stdout
+            .contains("a hand-written policy document carries none")
+    );
+}
