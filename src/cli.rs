@@ -30,7 +30,8 @@ pub struct Cli {
     #[arg(default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Sign as if it were this RFC 3339 UTC time (default: `SOURCE_DATE_EPOCH`, else the clock).
+    /// The time to sign or judge at, RFC 3339 in UTC (default: `SOURCE_DATE_EPOCH`, else the
+    /// clock).
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
 
@@ -79,7 +80,8 @@ pub enum Command {
 
     /// Says whether S3 would accept an upload made with a bundle, listing every violation.
     Verify {
-        /// The bundle as `compile` prints it, or `-` for standard input.
+        /// The bundle as `compile` prints it, a hand-written policy document, or `-` for
+        /// standard input.
         bundle: PathBuf,
 
         /// A form field to add or replace, as `NAME=VALUE`; repeatable.

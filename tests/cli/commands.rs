@@ -25,6 +25,16 @@ fn help_lists_the_commands() {
 }
 
 #[test]
+fn every_command_has_help() {
+    for command in ["list", "check", "compile", "verify", "test", "explain"] {
+        let help = postpolicy_run(&[command, "--help"]);
+
+        assert_eq!(help.code, 0, "{command}");
+        insta::assert_snapshot!(format!("help_{command}"), help.stdout);
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(postpolicy_run(&["compile"]).code, 2);
     assert_eq!(postpolicy_run(&["frobnicate"]).code, 2);
