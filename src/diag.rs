@@ -14,6 +14,7 @@
 //!
 //! with colour only when the caller asks for it.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use crate::source::{Sources, Span};
@@ -185,6 +186,8 @@ impl Diagnostic {
 #[derive(Debug, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    reported: HashSet<(Code, Span, Severity)>,
+    errors: usize,
 }
 
 impl Diagnostics {
@@ -196,26 +199,27 @@ impl Diagnostics {
     /// Adds `diagnostic`, unless the same code at the same place was already reported, which
     /// happens when a setting is inherited by several profiles.
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        let seen = diagnostic.span.is_some()
-            && self.items.iter().any(|item| {
-                item.code == diagnostic.code
-                    && item.span == diagnostic.span
-                    && item.severity == diagnostic.severity
-            });
-        if !seen {
-            self.items.push(diagnostic);
+        if let Some(span) = diagnostic.span {
+            let first_time = self
+                .reported
+                .insert((diagnostic.code, span, diagnostic.severity));
+            if !first_time {
+                return;
+            }
         }
+
+        self.errors += usize::from(diagnostic.is_error());
+        self.items.push(diagnostic);
     }
 
     /// Whether any error was pushed.
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(Diagnostic::is_error)
+        self.errors > 0
     }
 
     /// The number of errors and of warnings.
     pub fn counts(&self) -> (usize, usize) {
-        let errors = self.items.iter().filter(|item| item.is_error()).count();
-        (errors, self.items.len() - errors)
+        (self.errors, self.items.len() - self.errors)
     }
 
     /// Every diagnostic, in the order found.

@@ -136,11 +136,12 @@ impl SignedPolicy {
 /// Signs compiled policies with one credential.
 ///
 /// The SigV4 signing key depends only on the secret, the day and the region, so the signer
-/// keeps the last one it derived and reuses it for every policy of that day and region.
+/// keeps every key it derives and reuses it for every policy of that day and region: one
+/// derivation a region serves a whole `compile --all`.
 #[derive(Debug)]
 pub struct Signer {
     credentials: Credentials,
-    cached_key: Option<SigningKey>,
+    derived_keys: Vec<SigningKey>,
 }
 
 impl Signer {
@@ -148,7 +149,7 @@ impl Signer {
     pub fn new(credentials: Credentials) -> Signer {
         Signer {
             credentials,
-            cached_key: None,
+            derived_keys: Vec::new(),
         }
     }
 
@@ -175,15 +176,19 @@ impl Signer {
     }
 
     fn signing_key(&mut self, date: &str, region: &str) -> &SigningKey {
-        let reusable = self
-            .cached_key
-            .as_ref()
-            .is_some_and(|key| key.date() == date && key.region() == region);
-        if !reusable {
-            self.cached_key = Some(SigningKey::derive(&self.credentials.secret, date, region));
-        }
-        self.cached_key
-            .get_or_insert_with(|| SigningKey::derive(&self.credentials.secret, date, region))
+        let known = self
+            .derived_keys
+            .iter()
+            .position(|key| key.date() == date && key.region() == region);
+        let index = match known {
+            Some(index) => index,
+            None => {
+                let key = SigningKey::derive(&self.credentials.secret, date, region);
+                self.derived_keys.push(key);
+                self.derived_keys.len() - 1
+            }
+        };
+        &self.derived_keys[index]
     }
 }
 
@@ -287,6 +292,35 @@ mod tests {
         assert!(!signatures_equal("abc", "abd"));
         assert!(!signatures_equal("abc", "ab"));
         assert!(!signatures_equal("", "a"));
+    }
+
+    #[test]
+    fn derived_keys_are_reused_only_for_their_own_day_and_region() {
+        let secret = secret(EXAMPLE_SECRET);
+        let mut signer = Signer::new(Credentials {
+            access_key: crate::credentials::AccessKey {
+                id: "AKID".into(),
+                session_token: None,
+            },
+            secret: secret.clone(),
+        });
+        let scopes = [
+            ("20151229", "us-east-1"),
+            ("20151229", "eu-west-1"),
+            ("20151230", "us-east-1"),
+        ];
+
+        for round in 0..2 {
+            for (date, region) in scopes {
+                let fresh = SigningKey::derive(&secret, date, region).sign("cG9saWN5");
+                assert_eq!(
+                    signer.signing_key(date, region).sign("cG9saWN5"),
+                    fresh,
+                    "{round}"
+                );
+            }
+        }
+        assert_eq!(signer.derived_keys.len(), scopes.len());
     }
 
     #[test]
