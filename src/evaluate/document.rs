@@ -475,6 +475,9 @@ fn parse_expiration(value: &Json) -> Result<(Timestamp, u32, String), PolicyErro
         return Err(invalid());
     }
     if text.get(..4).is_some_and(|year| year < "1970") {
+        // The clock starts in 1970; the rest of an earlier date is still checked, in 1970.
+        let same_date_in_1970 = format!("1970{}", text.get(4..).unwrap_or(""));
+        humantime::parse_rfc3339(&same_date_in_1970).map_err(|_| invalid())?;
         return Ok((Timestamp::from_unix(0), 0, text.clone()));
     }
 
@@ -670,6 +673,16 @@ mod tests {
                 "S3: milliseconds in the expiration",
                 Whole(r#"{"expiration":"2015-12-30T12:00:00.000Z","conditions":[]}"#),
                 Ok(()),
+            ),
+            (
+                "a time before 1970 is a valid, long expired expiration",
+                Whole(r#"{"expiration":"1969-07-20T20:17:40Z","conditions":[]}"#),
+                Ok(()),
+            ),
+            (
+                "a date before 1970 is still checked",
+                Whole(r#"{"expiration":"1969-13-45T99:99:99Z","conditions":[]}"#),
+                Err("invalid-expiration"),
             ),
             ("S3: not JSON", Whole("{expiration"), Err("invalid-json")),
             (

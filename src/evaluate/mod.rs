@@ -862,7 +862,10 @@ fn access_key_matches(
 }
 
 /// Temporary credentials need their session token in `x-amz-security-token`; long-term ones
-/// take none. The token's value never appears in a violation.
+/// take none. The violations of this check never quote the token; a failed policy condition
+/// on `x-amz-security-token` quotes the condition, which the form itself carries.
+///
+/// Without its token a temporary access key is unknown to S3, hence `unknown-access-key`.
 fn check_session_token(form: &Form, credentials: &Credentials, violations: &mut Vec<Violation>) {
     const S3_INVALID_TOKEN: &str = "The provided token is malformed or otherwise invalid.";
 
@@ -878,7 +881,7 @@ fn check_session_token(form: &Form, credentials: &Credentials, violations: &mut 
         .with_fix("send the session token of the credentials that signed")
         .with_s3(S3_INVALID_TOKEN),
         (Some(_), None) => Violation::new(
-            ViolationCode::InvalidSecurityToken,
+            ViolationCode::UnknownAccessKey,
             "temporary credentials need their session token in an `x-amz-security-token` field",
         )
         .with_fix("add the `x-amz-security-token` field and a condition for it")
