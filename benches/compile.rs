@@ -20,12 +20,21 @@
 //! - `floor/{sigv4,sigv2}-encode`: [`PolicyDocument::to_base64`], the policy's JSON and base64.
 //! - `floor/{sigv4,sigv2}`: encode then sign, one after the other: the whole floor in one
 //!   figure.
+//! - `parts/sigv4-*`: the steps of `bundle/sigv4/from-profile` one by one, to see which one
+//!   makes the distance to the floor: `compile`, `Signer::sign` (encoding, key derivation and
+//!   HMAC, with a new signer), `Bundle::new` and `Bundle::to_json`.
+//!
+//! Every benchmark frees what it makes inside the timing, so allocation costs the same on both
+//! sides of the ratio.
 //!
 //! Reading the ratio: divide `bundle/sigv4/from-profile` by `floor/sigv4` from the same run.
 //! Everything above 1 is what the pipeline adds to the work no implementation can skip:
 //! building the conditions and the form plan, the allocations, the bundle's JSON. The same
 //! holds for SigV2. `from-toml` minus `from-profile` is the price of reading and validating
 //! the profile text, which `compile` pays once per profile and process.
+//!
+//! `cargo bench --bench compile` runs them; `bench/compare.sh` runs them too and prints the
+//! ratios beside the times of other tools making the same bundles.
 
 use std::hint::black_box;
 
@@ -105,16 +114,17 @@ fn load_profile(text: &str) -> Option<Profile> {
     (!diagnostics.has_errors()).then_some(profile)
 }
 
-/// The validated profile of `text`, or a message saying why the benchmark cannot run.
+/// The validated profile of `text`; the benchmark stops here if its own profile is invalid.
 fn expect_profile(text: &str) -> Profile {
     load_profile(text).expect("the benchmark profile is valid")
 }
 
-/// The bundle JSON of `profile` signed by `signer`.
-fn bundle_json(profile: &Profile, signer: &mut Signer) -> String {
+/// Makes the bundle JSON of `profile` signed by `signer` and returns its length, so the text
+/// is freed inside the timing, as the floor's strings are.
+fn bundle_json_len(profile: &Profile, signer: &mut Signer) -> usize {
     let unsigned =
         compile(profile, signer.access_key(), now()).expect("the benchmark profile compiles");
-    Bundle::new(&signer.sign(unsigned)).to_json()
+    black_box(Bundle::new(&signer.sign(unsigned)).to_json()).len()
 }
 
 /// The policy document of `profile`, compiled with the benchmark's key and clock.
@@ -133,7 +143,7 @@ fn bundle(c: &mut Criterion) {
         group.bench_function(format!("{name}/from-profile"), |b| {
             b.iter_batched_ref(
                 || Signer::new(credentials()),
-                |signer| bundle_json(black_box(&profile), signer),
+                |signer| bundle_json_len(black_box(&profile), signer),
                 BatchSize::SmallInput,
             )
         });
@@ -143,7 +153,7 @@ fn bundle(c: &mut Criterion) {
                 || Signer::new(credentials()),
                 |signer| {
                     let profile = expect_profile(black_box(text));
-                    bundle_json(&profile, signer)
+                    bundle_json_len(&profile, signer)
                 },
                 BatchSize::SmallInput,
             )
@@ -153,7 +163,7 @@ fn bundle(c: &mut Criterion) {
     let profile = expect_profile(SIGV4_PROFILE);
     let mut signer = Signer::new(credentials());
     group.bench_function("sigv4/from-profile-cached-key", |b| {
-        b.iter(|| bundle_json(black_box(&profile), &mut signer))
+        b.iter(|| bundle_json_len(black_box(&profile), &mut signer))
     });
 
     group.finish();
@@ -174,9 +184,7 @@ fn floor(c: &mut Criterion) {
     let v4_document = document(&expect_profile(SIGV4_PROFILE));
     let v4_base64 = v4_document.to_base64();
     group.bench_function("sigv4-sign", |b| {
-        b.iter(|| {
-            SigningKey::derive(&secret, &scope_date, "eu-west-1").sign(black_box(&v4_base64))
-        })
+        b.iter(|| SigningKey::derive(&secret, &scope_date, "eu-west-1").sign(black_box(&v4_base64)))
     });
     group.bench_function("sigv4", |b| {
         b.iter(|| {
@@ -202,5 +210,37 @@ fn floor(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bundle, floor);
+fn parts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parts");
+    let profile = expect_profile(SIGV4_PROFILE);
+    let access_key = credentials().access_key;
+    let unsigned = compile(&profile, &access_key, now()).expect("the benchmark profile compiles");
+    let signed = Signer::new(credentials()).sign(unsigned.clone());
+    let bundle = Bundle::new(&signed);
+
+    group.bench_function("sigv4-compile", |b| {
+        b.iter(|| compile(black_box(&profile), &access_key, now()))
+    });
+    group.bench_function("sigv4-sign", |b| {
+        b.iter_batched_ref(
+            || (Signer::new(credentials()), Some(unsigned.clone())),
+            |(signer, unsigned)| {
+                unsigned
+                    .take()
+                    .map(|policy| signer.sign(policy).policy().len())
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("sigv4-bundle-layout", |b| {
+        b.iter(|| Bundle::new(black_box(&signed)))
+    });
+    group.bench_function("sigv4-bundle-json", |b| {
+        b.iter(|| black_box(&bundle).to_json())
+    });
+
+    group.finish();
+}
+
+criterion_group!(benches, bundle, floor, parts);
 criterion_main!(benches);
