@@ -6,9 +6,9 @@
 //! the file, last. `{method, url, fields}` is the shape Uppy's S3 plugin, boto3 and the
 //! JavaScript SDK use.
 
-use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeStruct, Serializer};
+use std::io::{self, Write};
 
+use crate::policy::push_json_string;
 use crate::sign::SignedPolicy;
 use crate::time::Timestamp;
 use crate::validate::SignatureVersion;
@@ -32,24 +32,24 @@ pub struct Bundle {
 
 impl Bundle {
     /// Lays out the form of a signed policy.
-    pub fn new(signed: &SignedPolicy) -> Bundle {
-        let unsigned = signed.unsigned();
+    pub fn new(signed: SignedPolicy) -> Bundle {
+        let (unsigned, policy, signature) = signed.into_parts();
         let signature_field = match unsigned.version {
             SignatureVersion::V4 => "x-amz-signature",
             SignatureVersion::V2 => "signature",
         };
 
-        let mut fields = Vec::with_capacity(unsigned.fields.len() + 2);
-        fields.extend(unsigned.fields.iter().cloned());
-        fields.push(("policy".to_owned(), signed.policy().to_owned()));
-        fields.push((signature_field.to_owned(), signed.signature().to_owned()));
+        let mut fields = unsigned.fields;
+        fields.reserve(2);
+        fields.push(("policy".to_owned(), policy));
+        fields.push((signature_field.to_owned(), signature));
 
         Bundle {
-            profile: unsigned.profile.clone(),
-            url: unsigned.url.clone(),
+            profile: unsigned.profile,
+            url: unsigned.url,
             expires_at: unsigned.document.expiration,
             fields,
-            fill: unsigned.fill.clone(),
+            fill: unsigned.fill,
             content_length_range: unsigned.content_length.map(|range| (range.min, range.max)),
         }
     }
@@ -64,75 +64,201 @@ impl Bundle {
 
     /// Pretty-printed JSON, ending in a newline.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        let mut text = String::with_capacity(1024);
+        self.write_json(&mut text, 0);
         text.push('\n');
         text
     }
-}
 
-impl Serialize for Bundle {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut bundle = serializer.serialize_struct("Bundle", 7)?;
-        bundle.serialize_field("profile", &self.profile)?;
-        bundle.serialize_field("method", "POST")?;
-        bundle.serialize_field("url", &self.url)?;
-        bundle.serialize_field("expires_at", &self.expires_at.rfc3339())?;
-        bundle.serialize_field("fields", &OrderedFields(&self.fields))?;
-        bundle.serialize_field("fill", &Fill(&self.fill))?;
-        bundle.serialize_field("content_length_range", &self.content_length_range)?;
-        bundle.end()
-    }
-}
+    /// Appends the bundle's JSON, pretty-printed with two spaces a level, as an object nested
+    /// `depth` levels deep: `{` opens where the text is, the closing `}` is indented.
+    ///
+    /// Keys come in a fixed order: `profile`, `method`, `url`, `expires_at`, `fields` (in
+    /// sending order), `fill`, `content_length_range`.
+    pub fn write_json(&self, out: &mut String, depth: usize) {
+        let inner = "  ".repeat(depth + 1);
+        let entry = |out: &mut String, key: &str| {
+            out.push_str(&inner);
+            push_json_string(out, key);
+            out.push_str(": ");
+        };
 
-struct OrderedFields<'a>(&'a [(String, String)]);
-
-impl Serialize for OrderedFields<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            map.serialize_entry(name, value)?;
+        out.push_str("{\n");
+        for (key, value) in [
+            ("profile", self.profile.as_str()),
+            ("method", "POST"),
+            ("url", &self.url),
+        ] {
+            entry(out, key);
+            push_json_string(out, value);
+            out.push_str(",\n");
         }
-        map.end()
-    }
-}
+        entry(out, "expires_at");
+        push_json_string(out, &self.expires_at.rfc3339());
+        out.push_str(",\n");
 
-struct Fill<'a>(&'a [(String, String)]);
+        entry(out, "fields");
+        write_object(out, depth + 1, &self.fields, |out, value| {
+            push_json_string(out, value)
+        });
+        out.push_str(",\n");
 
-impl Serialize for Fill<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Constraint<'a> {
-            starts_with: &'a str,
-        }
+        entry(out, "fill");
+        write_object(out, depth + 1, &self.fill, |out, prefix| {
+            write_object(out, depth + 2, &[("starts_with", prefix)], |out, prefix| {
+                push_json_string(out, prefix);
+            });
+        });
+        out.push_str(",\n");
 
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, prefix) in self.0 {
-            map.serialize_entry(
-                name,
-                &Constraint {
-                    starts_with: prefix,
-                },
-            )?;
-        }
-        map.end()
-    }
-}
-
-/// Several bundles as one JSON object keyed by profile name, in the order given.
-pub fn bundles_to_json(bundles: &[Bundle]) -> String {
-    struct ByName<'a>(&'a [Bundle]);
-
-    impl Serialize for ByName<'_> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut map = serializer.serialize_map(Some(self.0.len()))?;
-            for bundle in self.0 {
-                map.serialize_entry(&bundle.profile, bundle)?;
+        entry(out, "content_length_range");
+        match self.content_length_range {
+            Some((min, max)) => {
+                out.push_str(&format!("[\n{inner}  {min},\n{inner}  {max}\n{inner}]"));
             }
-            map.end()
+            None => out.push_str("null"),
+        }
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+        out.push('}');
+    }
+}
+
+/// Appends an object of `entries` at nesting `depth`, each value written by `value`; an empty
+/// object is `{}`.
+fn write_object<V: AsRef<str>>(
+    out: &mut String,
+    depth: usize,
+    entries: &[(impl AsRef<str>, V)],
+    mut value: impl FnMut(&mut String, &str),
+) {
+    if entries.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+
+    let inner = "  ".repeat(depth + 1);
+    out.push_str("{\n");
+    for (index, (key, item)) in entries.iter().enumerate() {
+        if index > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(&inner);
+        push_json_string(out, key.as_ref());
+        out.push_str(": ");
+        value(out, item.as_ref());
+    }
+    out.push('\n');
+    out.push_str(&"  ".repeat(depth));
+    out.push('}');
+}
+
+/// Writes bundles as one JSON object keyed by profile name, in the order given, each bundle
+/// written as soon as it is made, through `out`.
+///
+/// # Errors
+///
+/// The first error of `bundles` or of `out`.
+pub fn write_bundles_json<E: From<io::Error>>(
+    out: &mut impl Write,
+    bundles: impl IntoIterator<Item = Result<Bundle, E>>,
+) -> Result<(), E> {
+    let mut text = String::with_capacity(4096);
+    let mut count = 0;
+    for bundle in bundles {
+        let bundle = bundle?;
+        text.push_str(if count == 0 { "{\n  " } else { ",\n  " });
+        push_json_string(&mut text, &bundle.profile);
+        text.push_str(": ");
+        bundle.write_json(&mut text, 1);
+        out.write_all(text.as_bytes())?;
+        text.clear();
+        count += 1;
+    }
+
+    out.write_all(if count == 0 { b"{}\n" } else { b"\n}\n" })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(fill: &[(&str, &str)], range: Option<(u64, u64)>) -> Bundle {
+        Bundle {
+            profile: "p".into(),
+            url: "https://b.s3.us-east-1.amazonaws.com/".into(),
+            expires_at: Timestamp::from_unix(1_796_321_700),
+            fields: vec![
+                ("key".into(), "a\"b/${filename}".into()),
+                ("policy".into(), "e30=".into()),
+            ],
+            fill: fill
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            content_length_range: range,
         }
     }
 
-    let mut text = serde_json::to_string_pretty(&ByName(bundles)).unwrap_or_default();
-    text.push('\n');
-    text
+    /// The bundle as a `serde_json` value, whose pretty printing the writer must match.
+    fn serde_value(bundle: &Bundle) -> serde_json::Value {
+        let fields: serde_json::Map<String, serde_json::Value> = bundle
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().into()))
+            .collect();
+        let fill: serde_json::Map<String, serde_json::Value> = bundle
+            .fill
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::json!({ "starts_with": v })))
+            .collect();
+        serde_json::json!({
+            "profile": bundle.profile,
+            "method": "POST",
+            "url": bundle.url,
+            "expires_at": bundle.expires_at.rfc3339(),
+            "fields": fields,
+            "fill": fill,
+            "content_length_range": bundle.content_length_range,
+        })
+    }
+
+    fn pretty(value: &serde_json::Value) -> String {
+        serde_json::to_string_pretty(value).unwrap() + "\n"
+    }
+
+    #[test]
+    fn json_is_laid_out_as_serde_json_pretty_prints_it() {
+        for bundle in [
+            bundle(&[], None),
+            bundle(&[("Content-Type", "image/")], Some((1, 10))),
+            bundle(&[("a", ""), ("b", "\u{1}")], Some((0, 0))),
+        ] {
+            assert_eq!(bundle.to_json(), pretty(&serde_value(&bundle)));
+        }
+    }
+
+    #[test]
+    fn several_bundles_nest_under_their_names() {
+        let first = bundle(&[], Some((1, 2)));
+        let second = Bundle {
+            profile: "q".into(),
+            ..bundle(&[("x", "y")], None)
+        };
+        let mut written = Vec::new();
+        write_bundles_json::<io::Error>(&mut written, [Ok(first.clone()), Ok(second.clone())])
+            .unwrap();
+
+        let expected = serde_json::json!({ "p": serde_value(&first), "q": serde_value(&second) });
+        assert_eq!(String::from_utf8(written).unwrap(), pretty(&expected));
+    }
+
+    #[test]
+    fn no_bundles_is_an_empty_object() {
+        let mut written = Vec::new();
+        write_bundles_json::<io::Error>(&mut written, []).unwrap();
+
+        assert_eq!(written, b"{}\n");
+    }
 }

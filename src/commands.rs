@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::bundle::{Bundle, bundles_to_json};
+use crate::bundle::{Bundle, write_bundles_json};
 use crate::cli::{Cli, ColorChoice, Command, Format, VerdictFormat};
 use crate::compile::compile;
 use crate::credentials::{AccessKey, CredentialSources, Credentials, Secret};
@@ -47,6 +47,8 @@ impl From<Status> for ExitCode {
 struct Fatal {
     message: String,
     status: Status,
+    /// The reader of standard output went away, which ends the output but is no failure.
+    pipe_closed: bool,
 }
 
 impl Fatal {
@@ -54,6 +56,15 @@ impl Fatal {
         Fatal {
             message: message.into(),
             status: Status::Usage,
+            pipe_closed: false,
+        }
+    }
+
+    fn invalid(error: impl std::fmt::Display) -> Fatal {
+        Fatal {
+            message: error.to_string(),
+            status: Status::Failure,
+            pipe_closed: false,
         }
     }
 }
@@ -302,27 +313,65 @@ fn compile_command(
 
     let credentials = find_credentials(cli)?;
     let mut signer = Signer::new(credentials);
-    let mut bundles = Vec::with_capacity(profiles.len());
-    for profile in &profiles {
-        let unsigned =
-            compile(profile, signer.access_key(), workspace.now).map_err(|error| Fatal {
-                message: error.to_string(),
-                status: Status::Failure,
-            })?;
-        bundles.push(Bundle::new(&signer.sign(unsigned)));
-    }
+    let now = workspace.now;
+    let mut bundles = profiles.iter().map(|profile| {
+        let unsigned = compile(profile, signer.access_key(), now).map_err(Fatal::invalid)?;
+        Ok::<_, Fatal>(Bundle::new(signer.sign(unsigned)))
+    });
 
-    let text = match (format, all) {
-        (Format::Json, true) => bundles_to_json(&bundles),
-        (Format::Json, false) => bundles.first().map(Bundle::to_json).unwrap_or_default(),
-        (Format::Html, _) => crate::render::html_page(&bundles),
-        (Format::Curl, _) => crate::render::curl_commands(&bundles),
+    let write = |out: &mut dyn Write| -> Result<(), Fatal> {
+        match (format, all) {
+            (Format::Json, true) => write_bundles_json(&mut WriteFatal(out), &mut bundles),
+            (Format::Json, false) => match bundles.next().transpose()? {
+                Some(bundle) => write_all(out, bundle.to_json().as_bytes()),
+                None => Ok(()),
+            },
+            (Format::Html, _) => {
+                let bundles = bundles.collect::<Result<Vec<_>, _>>()?;
+                write_all(out, crate::render::html_page(&bundles).as_bytes())
+            }
+            (Format::Curl, _) => {
+                let bundles = bundles.collect::<Result<Vec<_>, _>>()?;
+                write_all(out, crate::render::curl_commands(&bundles).as_bytes())
+            }
+        }
     };
     match output {
-        Some(path) => write_file_atomically(path, text.as_bytes())?,
-        None => write_stdout(text.as_bytes())?,
+        Some(path) => write_file_atomically(path, write)?,
+        None => stream_stdout(write)?,
     }
+
+    // The process ends right after; freeing every profile's small allocations one by one
+    // would take longer than compiling them did.
+    std::mem::forget(profiles);
+    std::mem::forget(workspace);
     Ok(Status::Success)
+}
+
+/// A [`Write`] whose errors are [`Fatal`], for writers that report both kinds.
+struct WriteFatal<'a>(&'a mut dyn Write);
+
+impl Write for WriteFatal<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Fatal> {
+    out.write_all(bytes).map_err(Fatal::from)
+}
+
+impl From<io::Error> for Fatal {
+    fn from(error: io::Error) -> Fatal {
+        Fatal {
+            pipe_closed: error.kind() == io::ErrorKind::BrokenPipe,
+            ..Fatal::usage(format!("cannot write the output: {error}"))
+        }
+    }
 }
 
 fn explain(cli: &Cli, color: Color, name: &str) -> CommandResult {
@@ -581,11 +630,8 @@ fn test(cli: &Cli, color: Color, names: &[String]) -> CommandResult {
     let mut out = String::new();
     for profile in profiles.iter().filter(|profile| !profile.tests.is_empty()) {
         let unsigned =
-            compile(profile, signer.access_key(), workspace.now).map_err(|error| Fatal {
-                message: error.to_string(),
-                status: Status::Failure,
-            })?;
-        let bundle = Bundle::new(&signer.sign(unsigned));
+            compile(profile, signer.access_key(), workspace.now).map_err(Fatal::invalid)?;
+        let bundle = Bundle::new(signer.sign(unsigned));
         let context = Context {
             now: workspace.now,
             credentials: Some(&credentials),
@@ -653,21 +699,28 @@ fn find_credentials(cli: &Cli) -> Result<Credentials, Fatal> {
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), Fatal> {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err(Fatal::usage(format!(
-            "cannot write to standard output: {error}"
-        ))),
+    stream_stdout(|out| write_all(out, bytes))
+}
+
+/// Runs `write` on buffered standard output; a closed pipe ends it without an error.
+fn stream_stdout(write: impl FnOnce(&mut dyn Write) -> Result<(), Fatal>) -> Result<(), Fatal> {
+    let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let written = write(&mut stdout).and_then(|()| stdout.flush().map_err(Fatal::from));
+
+    match written {
+        Err(fatal) if fatal.pipe_closed => Ok(()),
+        other => other,
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place, so `path`
-/// holds either the old content or the whole new one.
-fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
+/// Runs `write` on a buffered temporary file beside `path`, then renames it into place, so
+/// `path` holds either its old content or the whole new one.
+fn write_file_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), Fatal>,
+) -> Result<(), Fatal> {
     let cannot =
-        |error: io::Error| Fatal::usage(format!("cannot write `{}`: {error}", path.display()));
+        |reason: &str| Fatal::usage(format!("cannot write `{}`: {reason}", path.display()));
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -675,19 +728,26 @@ fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
     let file_name = path
         .file_name()
         .ok_or_else(|| Fatal::usage(format!("`{}` is not a file path", path.display())))?;
-
     let temporary = directory.join(format!(
         ".{}.{}.tmp",
         file_name.to_string_lossy(),
         std::process::id()
     ));
-    let written = std::fs::File::create(&temporary).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    if let Err(error) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+
+    let file = std::fs::File::create(&temporary).map_err(|error| cannot(&error.to_string()))?;
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, file);
+    let finish = |buffered: io::BufWriter<std::fs::File>| -> io::Result<()> {
+        let file = buffered
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    };
+    let written = write(&mut buffered)
+        .and_then(|()| finish(buffered).map_err(|error| cannot(&error.to_string())));
+
+    if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
-        return Err(cannot(error));
     }
-    Ok(())
+    written
 }

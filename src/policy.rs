@@ -95,7 +95,7 @@ impl PolicyDocument {
 
 /// Appends `text` as a JSON string, escaped as `serde_json` escapes: `"`, `\\` and control
 /// characters only, so `$` and `/` stay as they are.
-fn push_json_string(out: &mut String, text: &str) {
+pub(crate) fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
     let mut plain_from = 0;
     for (index, byte) in text.bytes().enumerate() {

@@ -131,6 +131,11 @@ impl SignedPolicy {
     pub fn signature(&self) -> &str {
         &self.signature
     }
+
+    /// What was signed, the base64 policy and the signature, for the bundle to take over.
+    pub fn into_parts(self) -> (UnsignedPolicy, String, String) {
+        (self.unsigned, self.policy, self.signature)
+    }
 }
 
 /// Signs compiled policies with one credential.

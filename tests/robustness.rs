@@ -129,7 +129,7 @@ fn run_pipeline(text: String) {
             continue;
         };
         if let Ok(unsigned) = compile(&profile, signer.access_key(), now) {
-            let bundle = Bundle::new(&signer.sign(unsigned));
+            let bundle = Bundle::new(signer.sign(unsigned));
             serde_json::from_str::<serde_json::Value>(&bundle.to_json()).expect("bundles are JSON");
         }
     }
