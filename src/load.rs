@@ -214,7 +214,7 @@ impl Catalog {
             toml_files_in(dir)?
         };
 
-        let mut catalog = Catalog::default();
+        let mut files = Vec::with_capacity(paths.len());
         for path in paths {
             let bytes = std::fs::read(&path).map_err(|error| LoadError::File {
                 path: path.clone(),
@@ -236,8 +236,13 @@ impl Catalog {
                     reason: format!("it is not UTF-8 text (line {line}, column {column})"),
                 }
             })?;
-            let file = sources.add(path, text);
-            catalog.add_file(file, sources, diagnostics);
+            files.push(sources.add(path, text));
+        }
+
+        let mut catalog = Catalog::default();
+        for (profiles, found) in parse_files(&files, sources) {
+            diagnostics.extend(found);
+            catalog.add_profiles(profiles, sources, diagnostics);
         }
 
         catalog.report_orphan_tests(diagnostics);
@@ -257,7 +262,18 @@ impl Catalog {
 
     /// Parses one registered file and adds its profiles.
     pub fn add_file(&mut self, file: FileId, sources: &Sources, diagnostics: &mut Diagnostics) {
-        for profile in parse_file(file, sources, diagnostics) {
+        let profiles = parse_file(file, sources, diagnostics);
+        self.add_profiles(profiles, sources, diagnostics);
+    }
+
+    /// Adds parsed profiles, reporting names already taken.
+    fn add_profiles(
+        &mut self,
+        profiles: Vec<RawProfile>,
+        sources: &Sources,
+        diagnostics: &mut Diagnostics,
+    ) {
+        for profile in profiles {
             if let Some(&first) = self.by_name.get(&profile.name.value) {
                 let first_at = sources.location(self.profiles[first].name.span);
                 diagnostics.push(
@@ -461,6 +477,38 @@ fn merge(parent: RawProfile, child: &RawProfile) -> RawProfile {
         ancestors,
         malformed: child.malformed || parent.malformed,
     }
+}
+
+/// Parses `files` on as many threads as there are cores, returning each file's profiles and
+/// problems in the order of `files`.
+fn parse_files(files: &[FileId], sources: &Sources) -> Vec<(Vec<RawProfile>, Diagnostics)> {
+    let parse = |file: FileId| {
+        let mut found = Diagnostics::new();
+        let profiles = parse_file(file, sources, &mut found);
+        (profiles, found)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    if threads < 2 || files.len() < 2 {
+        return files.iter().map(|&file| parse(file)).collect();
+    }
+
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|chunk| {
+                scope.spawn(move || chunk.iter().map(|&file| parse(file)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Parses one file into the profiles it defines, reporting every problem found.
