@@ -70,6 +70,15 @@ impl Bundle {
         text
     }
 
+    /// Appends `  "PROFILE": {...}`, the bundle as an entry of the object that `compile --all`
+    /// prints.
+    pub fn write_keyed_json(&self, out: &mut String) {
+        out.push_str("  ");
+        push_json_string(out, &self.profile);
+        out.push_str(": ");
+        self.write_json(out, 1);
+    }
+
     /// Appends the bundle's JSON, pretty-printed with two spaces a level, as an object nested
     /// `depth` levels deep: `{` opens where the text is, the closing `}` is indented.
     ///
@@ -167,10 +176,8 @@ pub fn write_bundles_json<E: From<io::Error>>(
     let mut count = 0;
     for bundle in bundles {
         let bundle = bundle?;
-        text.push_str(if count == 0 { "{\n  " } else { ",\n  " });
-        push_json_string(&mut text, &bundle.profile);
-        text.push_str(": ");
-        bundle.write_json(&mut text, 1);
+        text.push_str(if count == 0 { "{\n" } else { ",\n" });
+        bundle.write_keyed_json(&mut text);
         out.write_all(text.as_bytes())?;
         text.clear();
         count += 1;
@@ -178,6 +185,23 @@ pub fn write_bundles_json<E: From<io::Error>>(
 
     out.write_all(if count == 0 { b"{}\n" } else { b"\n}\n" })?;
     Ok(())
+}
+
+/// Writes entries made by [`Bundle::write_keyed_json`], already joined by `,\n` within each
+/// text of `entries`, as one JSON object.
+///
+/// # Errors
+///
+/// The first error of `out`.
+pub fn write_keyed_entries(out: &mut (impl Write + ?Sized), entries: &[String]) -> io::Result<()> {
+    let mut first = true;
+    for text in entries.iter().filter(|text| !text.is_empty()) {
+        out.write_all(if first { b"{\n" } else { b",\n" })?;
+        out.write_all(text.as_bytes())?;
+        first = false;
+    }
+
+    out.write_all(if first { b"{}\n" } else { b"\n}\n" })
 }
 
 #[cfg(test)]
@@ -252,6 +276,26 @@ mod tests {
 
         let expected = serde_json::json!({ "p": serde_value(&first), "q": serde_value(&second) });
         assert_eq!(String::from_utf8(written).unwrap(), pretty(&expected));
+    }
+
+    #[test]
+    fn keyed_entries_join_into_the_same_object() {
+        let first = bundle(&[], Some((1, 2)));
+        let second = Bundle {
+            profile: "q".into(),
+            ..bundle(&[("x", "y")], None)
+        };
+        let mut one_text = String::new();
+        first.write_keyed_json(&mut one_text);
+        let mut other_text = String::new();
+        second.write_keyed_json(&mut other_text);
+
+        let mut joined = Vec::new();
+        write_keyed_entries(&mut joined, &[one_text, String::new(), other_text]).unwrap();
+        let mut streamed = Vec::new();
+        write_bundles_json::<io::Error>(&mut streamed, [Ok(first), Ok(second)]).unwrap();
+
+        assert_eq!(joined, streamed);
     }
 
     #[test]

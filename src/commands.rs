@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::bundle::{Bundle, write_bundles_json};
+use crate::bundle::{Bundle, write_keyed_entries};
 use crate::cli::{Cli, ColorChoice, Command, Format, VerdictFormat};
 use crate::compile::compile;
 use crate::credentials::{AccessKey, CredentialSources, Credentials, Secret};
@@ -312,8 +312,8 @@ fn compile_command(
     }
 
     let credentials = find_credentials(cli)?;
-    let mut signer = Signer::new(credentials);
     let now = workspace.now;
+    let mut signer = Signer::new(credentials.clone());
     let mut bundles = profiles.iter().map(|profile| {
         let unsigned = compile(profile, signer.access_key(), now).map_err(Fatal::invalid)?;
         Ok::<_, Fatal>(Bundle::new(signer.sign(unsigned)))
@@ -321,7 +321,10 @@ fn compile_command(
 
     let write = |out: &mut dyn Write| -> Result<(), Fatal> {
         match (format, all) {
-            (Format::Json, true) => write_bundles_json(&mut WriteFatal(out), &mut bundles),
+            (Format::Json, true) => {
+                let entries = keyed_entries_in_parallel(&profiles, &credentials, now)?;
+                write_keyed_entries(out, &entries).map_err(Fatal::from)
+            }
             (Format::Json, false) => match bundles.next().transpose()? {
                 Some(bundle) => write_all(out, bundle.to_json().as_bytes()),
                 None => Ok(()),
@@ -348,17 +351,46 @@ fn compile_command(
     Ok(Status::Success)
 }
 
-/// A [`Write`] whose errors are [`Fatal`], for writers that report both kinds.
-struct WriteFatal<'a>(&'a mut dyn Write);
-
-impl Write for WriteFatal<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.write(bytes)
+/// Compiles, signs and lays out `profiles` as entries of the `compile --all` object, on as
+/// many threads as there are cores, each with its own [`Signer`]; each text holds the entries
+/// of one run of consecutive profiles, and the texts come in the order of `profiles`.
+fn keyed_entries_in_parallel(
+    profiles: &[Profile],
+    credentials: &Credentials,
+    now: Timestamp,
+) -> Result<Vec<String>, Fatal> {
+    let lay_out = |chunk: &[Profile]| -> Result<String, Fatal> {
+        let mut signer = Signer::new(credentials.clone());
+        let mut text = String::with_capacity(chunk.len() * 1536);
+        for (index, profile) in chunk.iter().enumerate() {
+            let unsigned = compile(profile, signer.access_key(), now).map_err(Fatal::invalid)?;
+            if index > 0 {
+                text.push_str(",\n");
+            }
+            Bundle::new(signer.sign(unsigned)).write_keyed_json(&mut text);
+        }
+        Ok(text)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    if threads < 2 || profiles.len() < 64 {
+        return Ok(vec![lay_out(profiles)?]);
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
+    let chunk = profiles.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = profiles
+            .chunks(chunk)
+            .map(|chunk| scope.spawn(move || lay_out(chunk)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Fatal> {
