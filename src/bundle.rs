@@ -6,6 +6,7 @@
 //! the file, last. `{method, url, fields}` is the shape Uppy's S3 plugin, boto3 and the
 //! JavaScript SDK use.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::policy::push_json_string;
@@ -64,7 +65,7 @@ impl Bundle {
 
     /// Pretty-printed JSON, ending in a newline.
     pub fn to_json(&self) -> String {
-        let mut text = String::with_capacity(1024);
+        let mut text = String::with_capacity(2048);
         self.write_json(&mut text, 0);
         text.push('\n');
         text
@@ -85,9 +86,9 @@ impl Bundle {
     /// Keys come in a fixed order: `profile`, `method`, `url`, `expires_at`, `fields` (in
     /// sending order), `fill`, `content_length_range`.
     pub fn write_json(&self, out: &mut String, depth: usize) {
-        let inner = "  ".repeat(depth + 1);
+        let inner = indentation(depth + 1);
         let entry = |out: &mut String, key: &str| {
-            out.push_str(&inner);
+            out.push_str(inner);
             push_json_string(out, key);
             out.push_str(": ");
         };
@@ -123,12 +124,12 @@ impl Bundle {
         entry(out, "content_length_range");
         match self.content_length_range {
             Some((min, max)) => {
-                out.push_str(&format!("[\n{inner}  {min},\n{inner}  {max}\n{inner}]"));
+                let _ = write!(out, "[\n{inner}  {min},\n{inner}  {max}\n{inner}]");
             }
             None => out.push_str("null"),
         }
         out.push('\n');
-        out.push_str(&"  ".repeat(depth));
+        out.push_str(indentation(depth));
         out.push('}');
     }
 }
@@ -146,20 +147,26 @@ fn write_object<V: AsRef<str>>(
         return;
     }
 
-    let inner = "  ".repeat(depth + 1);
+    let inner = indentation(depth + 1);
     out.push_str("{\n");
     for (index, (key, item)) in entries.iter().enumerate() {
         if index > 0 {
             out.push_str(",\n");
         }
-        out.push_str(&inner);
+        out.push_str(inner);
         push_json_string(out, key.as_ref());
         out.push_str(": ");
         value(out, item.as_ref());
     }
     out.push('\n');
-    out.push_str(&"  ".repeat(depth));
+    out.push_str(indentation(depth));
     out.push('}');
+}
+
+/// Two spaces a level; bundles nest four levels deep at most.
+fn indentation(depth: usize) -> &'static str {
+    const SPACES: &str = "                ";
+    &SPACES[..(2 * depth).min(SPACES.len())]
 }
 
 /// Writes bundles as one JSON object keyed by profile name, in the order given, each bundle

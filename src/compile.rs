@@ -97,11 +97,12 @@ pub fn compile(
         });
     }
 
-    let mut conditions = vec![Condition::Eq {
+    let mut conditions = Vec::with_capacity(profile.fields.len() + 6);
+    conditions.push(Condition::Eq {
         field: "bucket".into(),
         value: profile.bucket.clone(),
-    }];
-    let mut fields = Vec::new();
+    });
+    let mut fields = Vec::with_capacity(profile.fields.len() + 6);
     let mut fill = Vec::new();
 
     for field in &profile.fields {
@@ -164,7 +165,7 @@ pub fn compile(
 
     Ok(UnsignedPolicy {
         profile: profile.name.clone(),
-        url: profile.url(),
+        url: profile.url.clone(),
         version: profile.signature,
         region: profile.region.clone(),
         signed_at: now,
@@ -196,6 +197,7 @@ mod tests {
             signature,
             endpoint: None,
             path_style: false,
+            url: "https://sigv4examplebucket.s3.us-east-1.amazonaws.com/".into(),
             expiry: Expiry::In(Duration::from_secs(86_400)),
             content_length: Some(LengthRange {
                 min: 1,

@@ -28,8 +28,7 @@ pub fn explain(profile: &Profile, file: &str) -> String {
         &mut out,
         format!(
             "Uploads go to the bucket `{}` at {}, signed with {signature}.",
-            profile.bucket,
-            profile.url()
+            profile.bucket, profile.url
         ),
     );
 

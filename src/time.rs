@@ -69,23 +69,81 @@ impl Timestamp {
 
     /// `2026-12-03T18:15:00Z`: the policy's `expiration` and the bundle's `expires_at`.
     pub fn rfc3339(self) -> String {
-        let time = UNIX_EPOCH + Duration::from_secs(self.0.min(MAX_UNIX_SECONDS));
-        humantime::format_rfc3339_seconds(time).to_string()
+        let [year, month, day, hour, minute, second] = self.civil();
+        let mut text = String::with_capacity(20);
+        push_digits(&mut text, year, 4);
+        for (separator, value) in [
+            ('-', month),
+            ('-', day),
+            ('T', hour),
+            (':', minute),
+            (':', second),
+        ] {
+            text.push(separator);
+            push_digits(&mut text, value, 2);
+        }
+        text.push('Z');
+        text
     }
 
     /// `20261203T181500Z`: ISO 8601 basic format, the value of `x-amz-date`.
     pub fn amz_date(self) -> String {
-        self.rfc3339()
-            .chars()
-            .filter(|c| *c != '-' && *c != ':')
-            .collect()
+        let [year, month, day, hour, minute, second] = self.civil();
+        let mut text = String::with_capacity(16);
+        push_digits(&mut text, year, 4);
+        for value in [month, day] {
+            push_digits(&mut text, value, 2);
+        }
+        text.push('T');
+        for value in [hour, minute, second] {
+            push_digits(&mut text, value, 2);
+        }
+        text.push('Z');
+        text
     }
 
     /// `20261203`: the day of the SigV4 credential scope.
     pub fn scope_date(self) -> String {
-        let mut date = self.amz_date();
-        date.truncate(8);
-        date
+        let [year, month, day, ..] = self.civil();
+        let mut text = String::with_capacity(8);
+        push_digits(&mut text, year, 4);
+        push_digits(&mut text, month, 2);
+        push_digits(&mut text, day, 2);
+        text
+    }
+
+    /// Year, month, day, hour, minute and second in the proleptic Gregorian calendar, by
+    /// Howard Hinnant's `civil_from_days`.
+    fn civil(self) -> [u64; 6] {
+        let seconds = self.0.min(MAX_UNIX_SECONDS);
+        let (days, time_of_day) = (seconds / 86_400, seconds % 86_400);
+
+        let shifted = days + 719_468;
+        let era = shifted / 146_097;
+        let day_of_era = shifted % 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let month = if month_index < 10 {
+            month_index + 3
+        } else {
+            month_index - 9
+        };
+        let year = year_of_era + era * 400 + u64::from(month <= 2);
+
+        let (hour, minute, second) = (time_of_day / 3600, time_of_day / 60 % 60, time_of_day % 60);
+        [year, month, day, hour, minute, second]
+    }
+}
+
+/// Appends `value` in `width` decimal digits, with leading zeros.
+fn push_digits(text: &mut String, value: u64, width: u32) {
+    let mut divisor = 10u64.pow(width - 1);
+    while divisor > 0 {
+        text.push(char::from(b'0' + (value / divisor % 10) as u8));
+        divisor /= 10;
     }
 }
 
@@ -136,6 +194,35 @@ mod tests {
         );
         assert!(Timestamp::parse_rfc3339("2015-10-17 03:15:59 UTC").is_err());
         assert!(Timestamp::parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn formats_as_humantime_does_across_the_calendar() {
+        let mut seconds = 0u64;
+        while seconds <= MAX_UNIX_SECONDS {
+            let time = Timestamp::from_unix(seconds);
+            let expected =
+                humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds));
+            assert_eq!(time.rfc3339(), expected.to_string(), "{seconds}");
+            assert_eq!(
+                time.amz_date(),
+                expected.to_string().replace(['-', ':'], ""),
+                "{seconds}"
+            );
+            seconds += 86_399 * 41 + 3_607;
+        }
+        for leap_day in [
+            "2000-02-29T23:59:59Z",
+            "2024-02-29T00:00:00Z",
+            "2100-03-01T00:00:00Z",
+        ] {
+            let time = Timestamp::parse_rfc3339(leap_day).unwrap();
+            assert_eq!(time.rfc3339(), leap_day);
+        }
+        assert_eq!(
+            Timestamp::from_unix(MAX_UNIX_SECONDS).rfc3339(),
+            "9999-12-31T23:59:59Z"
+        );
     }
 
     #[test]

@@ -140,6 +140,8 @@ pub struct Profile {
     pub endpoint: Option<String>,
     /// Whether the bucket goes in the path rather than the host name.
     pub path_style: bool,
+    /// Where the form is posted, from [`upload_url`].
+    pub url: String,
     /// When the policy expires.
     pub expiry: Expiry,
     /// The allowed file sizes.
@@ -153,26 +155,6 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The upload URL: AWS virtual-hosted by default, or the endpoint, path-style on request.
-    pub fn url(&self) -> String {
-        let (scheme, rest) = match &self.endpoint {
-            Some(endpoint) => endpoint.split_once("://").unwrap_or(("https", endpoint)),
-            None => ("https", ""),
-        };
-        let aws_host = format!("s3.{}.amazonaws.com", self.region);
-        let rest = if self.endpoint.is_some() {
-            rest
-        } else {
-            &aws_host
-        };
-
-        if self.path_style {
-            format!("{scheme}://{rest}/{}/", self.bucket)
-        } else {
-            format!("{scheme}://{}.{rest}/", self.bucket)
-        }
-    }
-
     /// The rule for the canonical field `name`.
     pub fn field(&self, name: &str) -> Option<&Rule> {
         self.fields
@@ -184,6 +166,25 @@ impl Profile {
     /// Whether the profile accepts warnings of `code` knowingly.
     pub fn allows(&self, code: Code) -> bool {
         self.allow.contains(&code)
+    }
+}
+
+/// The upload URL: AWS virtual-hosted (`https://BUCKET.s3.REGION.amazonaws.com/`) by default,
+/// or the endpoint, with the bucket in the path when `path_style` asks for it.
+pub fn upload_url(bucket: &str, region: &str, endpoint: Option<&str>, path_style: bool) -> String {
+    let aws_host;
+    let (scheme, host_and_path) = match endpoint {
+        Some(endpoint) => endpoint.split_once("://").unwrap_or(("https", endpoint)),
+        None => {
+            aws_host = format!("s3.{region}.amazonaws.com");
+            ("https", aws_host.as_str())
+        }
+    };
+
+    if path_style {
+        format!("{scheme}://{host_and_path}/{bucket}/")
+    } else {
+        format!("{scheme}://{bucket}.{host_and_path}/")
     }
 }
 
@@ -267,15 +268,18 @@ pub fn validate(
     let profile = if failed {
         None
     } else {
+        let bucket = bucket?.value;
+        let path_style = raw.path_style.as_ref().is_some_and(|flag| flag.value);
         Some(Profile {
             name: raw.name.value.clone(),
             description: raw.description.as_ref().map(|text| text.value.clone()),
             file: raw.file,
-            bucket: bucket?.value,
+            url: upload_url(&bucket, &region, endpoint.as_deref(), path_style),
+            bucket,
             region,
             signature,
             endpoint,
-            path_style: raw.path_style.as_ref().is_some_and(|flag| flag.value),
+            path_style,
             expiry: expiry?,
             content_length,
             fields: fields?,
@@ -1350,7 +1354,7 @@ fields.ACL = "private"
         );
         assert_eq!(profile.expiry, Expiry::In(Duration::from_secs(900)));
         assert_eq!(
-            profile.url(),
+            profile.url,
             "https://acme-uploads.s3.eu-west-1.amazonaws.com/"
         );
     }
@@ -1460,12 +1464,12 @@ fields.policy = "x"
             "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \
                 \"http://127.0.0.1:7480/\"\npath_style = true\n",
         );
-        assert_eq!(profile.unwrap().url(), "http://127.0.0.1:7480/abc/");
+        assert_eq!(profile.unwrap().url, "http://127.0.0.1:7480/abc/");
 
         let (profile, _) = run(
             "[profile.p]\nbucket = \"abc\"\nfields.key = \"k\"\nendpoint = \
                 \"https://store.example\"\n",
         );
-        assert_eq!(profile.unwrap().url(), "https://abc.store.example/");
+        assert_eq!(profile.unwrap().url, "https://abc.store.example/");
     }
 }
