@@ -169,6 +169,48 @@ fn indentation(depth: usize) -> &'static str {
     &SPACES[..(2 * depth).min(SPACES.len())]
 }
 
+/// The object `compile --all` prints, keyed by profile name, written a run of entries at a
+/// time so that no more than a run is ever held.
+#[derive(Debug, Default)]
+pub struct KeyedObject {
+    opened: bool,
+}
+
+impl KeyedObject {
+    /// An object nothing of which is written yet.
+    pub fn new() -> KeyedObject {
+        KeyedObject::default()
+    }
+
+    /// Writes `entries`, made by [`Bundle::write_keyed_json`] and joined by `,\n`; an empty
+    /// text writes nothing.
+    ///
+    /// # Errors
+    ///
+    /// The error of `out`.
+    pub fn write_entries(
+        &mut self,
+        out: &mut (impl Write + ?Sized),
+        entries: &str,
+    ) -> io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        out.write_all(if self.opened { b",\n" } else { b"{\n" })?;
+        self.opened = true;
+        out.write_all(entries.as_bytes())
+    }
+
+    /// Closes the object; without entries it is `{}`.
+    ///
+    /// # Errors
+    ///
+    /// The error of `out`.
+    pub fn finish(self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        out.write_all(if self.opened { b"\n}\n" } else { b"{}\n" })
+    }
+}
+
 /// Writes bundles as one JSON object keyed by profile name, in the order given, each bundle
 /// written as soon as it is made, through `out`.
 ///
@@ -179,36 +221,15 @@ pub fn write_bundles_json<E: From<io::Error>>(
     out: &mut impl Write,
     bundles: impl IntoIterator<Item = Result<Bundle, E>>,
 ) -> Result<(), E> {
+    let mut object = KeyedObject::new();
     let mut text = String::with_capacity(4096);
-    let mut count = 0;
     for bundle in bundles {
-        let bundle = bundle?;
-        text.push_str(if count == 0 { "{\n" } else { ",\n" });
-        bundle.write_keyed_json(&mut text);
-        out.write_all(text.as_bytes())?;
+        bundle?.write_keyed_json(&mut text);
+        object.write_entries(out, &text)?;
         text.clear();
-        count += 1;
     }
-
-    out.write_all(if count == 0 { b"{}\n" } else { b"\n}\n" })?;
+    object.finish(out)?;
     Ok(())
-}
-
-/// Writes entries made by [`Bundle::write_keyed_json`], already joined by `,\n` within each
-/// text of `entries`, as one JSON object.
-///
-/// # Errors
-///
-/// The first error of `out`.
-pub fn write_keyed_entries(out: &mut (impl Write + ?Sized), entries: &[String]) -> io::Result<()> {
-    let mut first = true;
-    for text in entries.iter().filter(|text| !text.is_empty()) {
-        out.write_all(if first { b"{\n" } else { b",\n" })?;
-        out.write_all(text.as_bytes())?;
-        first = false;
-    }
-
-    out.write_all(if first { b"{}\n" } else { b"\n}\n" })
 }
 
 #[cfg(test)]
@@ -286,23 +307,36 @@ mod tests {
     }
 
     #[test]
-    fn keyed_entries_join_into_the_same_object() {
+    fn runs_of_entries_join_into_the_same_object() {
         let first = bundle(&[], Some((1, 2)));
         let second = Bundle {
             profile: "q".into(),
             ..bundle(&[("x", "y")], None)
         };
-        let mut one_text = String::new();
-        first.write_keyed_json(&mut one_text);
-        let mut other_text = String::new();
-        second.write_keyed_json(&mut other_text);
+        let third = Bundle {
+            profile: "r".into(),
+            ..bundle(&[], None)
+        };
+        let mut run = String::new();
+        first.write_keyed_json(&mut run);
+        run.push_str(",\n");
+        second.write_keyed_json(&mut run);
+        let mut last_run = String::new();
+        third.write_keyed_json(&mut last_run);
 
         let mut joined = Vec::new();
-        write_keyed_entries(&mut joined, &[one_text, String::new(), other_text]).unwrap();
+        let mut object = KeyedObject::new();
+        for entries in [run.as_str(), "", last_run.as_str()] {
+            object.write_entries(&mut joined, entries).unwrap();
+        }
+        object.finish(&mut joined).unwrap();
         let mut streamed = Vec::new();
-        write_bundles_json::<io::Error>(&mut streamed, [Ok(first), Ok(second)]).unwrap();
+        write_bundles_json::<io::Error>(&mut streamed, [Ok(first), Ok(second), Ok(third)]).unwrap();
 
-        assert_eq!(joined, streamed);
+        assert_eq!(
+            String::from_utf8(joined).unwrap(),
+            String::from_utf8(streamed).unwrap()
+        );
     }
 
     #[test]

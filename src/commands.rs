@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::bundle::{Bundle, write_keyed_entries};
+use crate::bundle::{Bundle, KeyedObject};
 use crate::cli::{Cli, ColorChoice, Command, Format, VerdictFormat};
 use crate::compile::compile;
 use crate::credentials::{AccessKey, CredentialSources, Credentials, Secret};
@@ -322,8 +322,13 @@ fn compile_command(
     let write = |out: &mut dyn Write| -> Result<(), Fatal> {
         match (format, all) {
             (Format::Json, true) => {
-                let entries = keyed_entries_in_parallel(&profiles, &credentials, now)?;
-                write_keyed_entries(out, &entries).map_err(Fatal::from)
+                let mut object = KeyedObject::new();
+                for batch in profiles.chunks(PARALLEL_BATCH) {
+                    for entries in keyed_entries_in_parallel(batch, &credentials, now)? {
+                        object.write_entries(out, &entries)?;
+                    }
+                }
+                object.finish(out).map_err(Fatal::from)
             }
             (Format::Json, false) => match bundles.next().transpose()? {
                 Some(bundle) => write_all(out, bundle.to_json().as_bytes()),
@@ -351,6 +356,10 @@ fn compile_command(
     Ok(Status::Success)
 }
 
+/// How many profiles `compile --all` lays out between writes: enough to keep every core busy,
+/// few enough that the text held stays small.
+const PARALLEL_BATCH: usize = 1024;
+
 /// Compiles, signs and lays out `profiles` as entries of the `compile --all` object, on as
 /// many threads as there are cores, each with its own [`Signer`]; each text holds the entries
 /// of one run of consecutive profiles, and the texts come in the order of `profiles`.
@@ -361,7 +370,7 @@ fn keyed_entries_in_parallel(
 ) -> Result<Vec<String>, Fatal> {
     let lay_out = |chunk: &[Profile]| -> Result<String, Fatal> {
         let mut signer = Signer::new(credentials.clone());
-        let mut text = String::with_capacity(chunk.len() * 1536);
+        let mut text = String::with_capacity(chunk.len() * 1600);
         for (index, profile) in chunk.iter().enumerate() {
             let unsigned = compile(profile, signer.access_key(), now).map_err(Fatal::invalid)?;
             if index > 0 {

@@ -126,9 +126,10 @@ fn fields_are_in_sending_order_with_the_signature_last() {
 #[test]
 fn compile_all_of_many_profiles_keeps_their_order_and_matches_single_compiles() {
     let mut text = String::new();
-    for index in 0..300 {
+    // More than two batches of the parallel layout, with runs of profiles ending mid-batch.
+    for index in 0..2_100 {
         text.push_str(&format!(
-            "[profile.app-{index:03}]\nbucket = \"acme-uploads\"\nregion = \"{}\"\n\
+            "[profile.app-{index:04}]\nbucket = \"acme-uploads\"\nregion = \"{}\"\n\
              content_length = {{ max = \"1 MiB\" }}\n\
              fields.key = \"app-{index}/${{filename}}\"\n\n",
             ["eu-west-1", "us-east-1", "ap-south-1"][index % 3]
@@ -142,9 +143,11 @@ fn compile_all_of_many_profiles_keeps_their_order_and_matches_single_compiles() 
         serde_json::from_str(&all.stdout).unwrap();
 
     let names: Vec<&String> = bundles.keys().collect();
-    let expected: Vec<String> = (0..300).map(|index| format!("app-{index:03}")).collect();
+    let expected: Vec<String> = (0..2_100).map(|index| format!("app-{index:04}")).collect();
     assert_eq!(names, expected.iter().collect::<Vec<_>>());
-    for name in ["app-000", "app-149", "app-150", "app-299"] {
+    for name in [
+        "app-0000", "app-0511", "app-0512", "app-1023", "app-1024", "app-2099",
+    ] {
         let single = postpolicy_run(&["--policies", policies, "compile", name, "--now", NOW]);
         let single: serde_json::Value = serde_json::from_str(&single.stdout).unwrap();
         assert_eq!(bundles[name], single, "{name}");
