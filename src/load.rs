@@ -9,6 +9,7 @@
 //! What a value *means* (is this a bucket name, is this duration legal) is the validator's
 //! business; the loader only makes sure it has the form the schema asks for.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -350,8 +351,13 @@ impl Catalog {
     /// rule for a field replaces its parent's), every other setting is replaced whole, and
     /// `tests` are the child's own.
     ///
-    /// Unknown parents and cycles are reported to `diagnostics` and yield `None`.
-    pub fn resolve(&self, name: &str, diagnostics: &mut Diagnostics) -> Option<RawProfile> {
+    /// A profile without `extends` comes back as it is written, borrowed. Unknown parents and
+    /// cycles are reported to `diagnostics` and yield `None`.
+    pub fn resolve(
+        &self,
+        name: &str,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<Cow<'_, RawProfile>> {
         let mut chain = vec![self.get(name)?];
         let mut seen = HashSet::from([name]);
 
@@ -379,11 +385,14 @@ impl Catalog {
             chain.push(next);
         }
 
+        if let [alone] = chain[..] {
+            return Some(Cow::Borrowed(alone));
+        }
         let mut merged = chain.pop()?.clone();
         while let Some(child) = chain.pop() {
             merged = merge(merged, child);
         }
-        Some(merged)
+        Some(Cow::Owned(merged))
     }
 }
 
@@ -1225,7 +1234,10 @@ fields.Content-Type = "text/plain"
         let mut catalog = Catalog::default();
         catalog.add_file(file, &sources, &mut diagnostics);
 
-        let child = catalog.resolve("child", &mut diagnostics).unwrap();
+        let child = catalog
+            .resolve("child", &mut diagnostics)
+            .unwrap()
+            .into_owned();
 
         assert!(diagnostics.is_empty());
         assert_eq!(child.bucket.unwrap().value, "a");
