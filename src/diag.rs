@@ -93,6 +93,7 @@ codes! {
     UnusableRedirect => "unusable-redirect",
     CustomerKeyInBundle => "customer-key-in-bundle",
     ZeroMaxSize => "zero-max-size",
+    DoubleDollar => "double-dollar",
     UnboundedSize => "unbounded-size",
     AnyKey => "any-key",
     PublicAcl => "public-acl",

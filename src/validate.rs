@@ -198,6 +198,7 @@ pub const WARNINGS: &[Code] = &[
     Code::UnusableRedirect,
     Code::CustomerKeyInBundle,
     Code::ZeroMaxSize,
+    Code::DoubleDollar,
 ];
 
 /// Every warning code a profile may list in `allow`.
@@ -885,6 +886,20 @@ impl Checker<'_> {
                 .note("the text is sent and matched literally"),
             );
         }
+        if text.contains("$$") {
+            self.problems.push(
+                Diagnostic::warning(
+                    Code::DoubleDollar,
+                    format!("`{name}` contains `$$`, which S3 has been seen to fail to match"),
+                )
+                .at(span)
+                .note(
+                    "uploads whose key holds `$$` have been refused by S3 against an exact \
+                    condition",
+                )
+                .help("avoid `$$` in keys and values"),
+            );
+        }
         Some(())
     }
 
@@ -1407,6 +1422,17 @@ fields.policy = "x"
         assert!(long.is_some());
         assert_eq!(warning, ["long-expiry", "unbounded-size"]);
         assert_eq!(allowed, ["unbounded-size"]);
+    }
+
+    #[test]
+    fn double_dollars_are_warned_about() {
+        let (profile, codes) = run(
+            "[profile.p]\nbucket = \"abc\"\ncontent_length = { max = 10 }\n\
+             fields.key = \"price$$list\"\n",
+        );
+
+        assert!(profile.is_some());
+        assert_eq!(codes, ["double-dollar"]);
     }
 
     #[test]
