@@ -76,25 +76,6 @@ pub fn run(cli: Cli) -> Status {
     let color = color_for_stderr(cli.color);
     let outcome = match &cli.command {
         Command::List => list(&cli, color),
-        Command::Explain { name } => explain(&cli, color, name),
-        Command::Test { names } => test(&cli, color, names),
-        Command::Verify {
-            bundle,
-            fields,
-            file,
-            size,
-            filename,
-            format,
-        } => {
-            let file_input = match (file, size) {
-                (Some(path), _) => FileInput::Path(path.clone()),
-                (None, size) => FileInput::Described {
-                    size: size.clone().unwrap_or_default(),
-                    name: filename.clone(),
-                },
-            };
-            verify(&cli, bundle, fields, &file_input, *format)
-        }
         Command::Check {
             names,
             deny_warnings,
@@ -112,6 +93,25 @@ pub fn run(cli: Cli) -> Status {
             output.as_deref(),
             *format,
         ),
+        Command::Verify {
+            bundle,
+            fields,
+            file,
+            size,
+            filename,
+            format,
+        } => {
+            let file_input = match (file, size) {
+                (Some(path), _) => FileInput::Path(path.clone()),
+                (None, size) => FileInput::Described {
+                    size: size.clone().unwrap_or_default(),
+                    name: filename.clone(),
+                },
+            };
+            verify(&cli, bundle, fields, &file_input, *format)
+        }
+        Command::Test { names } => test(&cli, color, names),
+        Command::Explain { name } => explain(&cli, color, name),
     };
 
     match outcome {
