@@ -286,3 +286,29 @@ fn verify_accepts_a_sound_hand_written_policy() {
             .contains("a hand-written policy document carries none")
     );
 }
+
+#[test]
+fn the_readme_shows_what_verify_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = bundle_file(&dir, "images-only");
+    let verified = postpolicy_run(&[
+        "verify",
+        &bundle,
+        "--field",
+        "Content-Type=text/html",
+        "--size",
+        "12 MiB",
+        "--filename",
+        "page.html",
+        "--now",
+        NOW,
+    ]);
+    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
+
+    assert_eq!(verified.code, 1);
+    assert!(
+        readme.contains(&verified.stdout),
+        "README.md shows another verdict than:\n{}",
+        verified.stdout
+    );
+}
