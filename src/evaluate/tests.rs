@@ -1,4 +1,4 @@
-//! The evaluator's tests: table-driven cases, the reference's signed examples, and the
+//! The evaluator's tests: table-driven cases, AWS's and the SDKs' signed examples, and the
 //! messages and limits of single violations.
 
 use super::*;
@@ -8,7 +8,7 @@ const ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const SCOPE: &str = "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request";
 const AMZ_DATE: &str = "20151229T000000Z";
-/// 2015-12-29T00:00:00Z, the day of every SigV4 vector in the reference.
+/// 2015-12-29T00:00:00Z, the day of every published SigV4 POST vector.
 const DAY: u64 = 1_451_347_200;
 const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const AUTH: [&str; 3] = [
@@ -870,7 +870,7 @@ fn evaluates_as_s3_does() {
     );
 }
 
-/// The AWS SigV4 POST example, reference S3:
+/// The AWS SigV4 POST example (sigv4-post-example):
 const AWS_EXAMPLE_POLICY: &str = concat!(
     "eyAiZXhwaXJhdGlvbiI6ICIyMDE1LTEyLTMwVDEyOjAwOjAwLjAwMFoiLA0KICAiY29uZGl0aW9ucyI6",
     "IFsNCiAgICB7ImJ1Y2tldCI6ICJzaWd2NGV4YW1wbGVidWNrZXQifSwNCiAgICBbInN0YXJ0cy13aXRo",
@@ -989,7 +989,7 @@ fn aws_sigv4_example_is_refused_with_another_secret() {
     assert_eq!(codes, [ViolationCode::SignatureMismatch]);
 }
 
-/// The SigV2 johnsmith example, reference S3: (a), signed with the legacy doc secret.
+/// The SigV2 johnsmith example of AWS's POST guide, signed with the legacy doc secret.
 fn johnsmith_upload(signature: &str) -> Upload {
     const POLICY: &str = concat!(
         "eyAiZXhwaXJhdGlvbiI6ICIyMDA3LTEyLTAxVDEyOjAwOjAwLjAwMFoiLAogICJjb25kaXRpb25zIjog",
@@ -1059,7 +1059,7 @@ fn johnsmith_sigv2_example_is_accepted_and_tampering_is_caught() {
     assert_eq!(codes(&expired), [ViolationCode::PolicyExpired]);
 }
 
-/// botocore vector 3 of reference S3: session token, eu-west-1.
+/// botocore's generate_presigned_post with a session token, in eu-west-1.
 fn session_upload(token: Option<&str>) -> Upload {
     const POLICY: &str = concat!(
         "eyJleHBpcmF0aW9uIjogIjIwMTUtMTItMjlUMDA6MTA6MDBaIiwgImNvbmRpdGlvbnMiOiBbeyJidWNr",
