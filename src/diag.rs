@@ -59,6 +59,7 @@ codes! {
     DuplicateProfile => "duplicate-profile",
     UnknownParent => "unknown-parent",
     ExtendsCycle => "extends-cycle",
+    MultilineDescription => "multiline-description",
     MissingBucket => "missing-bucket",
     BadBucketName => "bad-bucket-name",
     BadRegion => "bad-region",

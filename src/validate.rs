@@ -230,6 +230,7 @@ pub fn validate(
     };
 
     let allow = checker.allow(raw.allow.as_deref().unwrap_or_default());
+    checker.description(raw.description.as_ref());
     let bucket = checker.bucket(raw);
     let region = checker.region(raw.region.as_ref());
     let signature = checker.signature(raw.signature.as_ref());
@@ -346,6 +347,16 @@ impl Checker<'_> {
             }
         }
         allowed
+    }
+
+    fn description(&mut self, description: Option<&Spanned<String>>) {
+        if let Some(description) = description
+            && description.value.contains(['\n', '\r'])
+        {
+            let message = "`description` is one line, which `list` shows".to_owned();
+            self.error(Code::MultilineDescription, description.span, message)
+                .add_help("keep the first line here and put the rest in a comment");
+        }
     }
 
     fn bucket(&mut self, raw: &RawProfile) -> Option<Spanned<String>> {
