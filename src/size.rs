@@ -64,7 +64,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         let scale = 10u128.checked_pow(digits).ok_or_else(too_big)?;
         let numerator: u128 = fraction.parse().map_err(|_| too_big())?;
         let scaled = numerator * u128::from(multiplier);
-        if scaled % scale != 0 {
+        if !scaled.is_multiple_of(scale) {
             return Err(format!("`{text}` is not a whole number of bytes"));
         }
         let extra = u64::try_from(scaled / scale).map_err(|_| too_big())?;
@@ -81,7 +81,7 @@ pub fn format_size(bytes: u64) -> String {
         ("MiB", 1 << 20),
         ("KiB", 1 << 10),
     ] {
-        if bytes >= unit && bytes % unit == 0 {
+        if bytes >= unit && bytes.is_multiple_of(unit) {
             return format!("{} {name}", bytes / unit);
         }
     }
