@@ -57,7 +57,7 @@ fn a_browser_submits_the_html_page_and_the_object_is_stored() {
     let chosen_type = session.property(&content_type, "value");
     session.click(&session.find("button[type=submit]"));
     let answer = session.wait_for_source_containing("PostResponse");
-    session.end();
+    drop(session);
 
     let key = format!("uploads/images/{file_name}");
     assert_eq!(
@@ -249,8 +249,11 @@ impl Session<'_> {
             )
         })
     }
+}
 
-    fn end(self) {
+impl Drop for Session<'_> {
+    /// Ends the session, which quits the browser, also when a step of the test failed.
+    fn drop(&mut self) {
         let _ = self
             .driver
             .call("DELETE", &format!("/session/{}", self.id), None);
