@@ -15,6 +15,7 @@ use crate::credentials::{AccessKey, CredentialSources, Credentials, Secret};
 use crate::diag::{Color, Diagnostics, render_all};
 use crate::evaluate::{Context, Evaluation, Violation, ViolationCode, evaluate};
 use crate::load::Catalog;
+use crate::parallel::map_runs;
 use crate::sign::Signer;
 use crate::source::{FileId, Sources};
 use crate::time::Timestamp;
@@ -314,10 +315,9 @@ fn compile_command(
     let credentials = find_credentials(cli)?;
     let now = workspace.now;
     let mut signer = Signer::new(credentials.clone());
-    let mut bundles = profiles.iter().map(|profile| {
-        let unsigned = compile(profile, signer.access_key(), now).map_err(Fatal::invalid)?;
-        Ok::<_, Fatal>(Bundle::new(signer.sign(unsigned)))
-    });
+    let mut bundles = profiles
+        .iter()
+        .map(|profile| sign_bundle(profile, &mut signer, now));
 
     let write = |out: &mut dyn Write| -> Result<(), Fatal> {
         match (format, all) {
@@ -368,38 +368,26 @@ fn keyed_entries_in_parallel(
     credentials: &Credentials,
     now: Timestamp,
 ) -> Result<Vec<String>, Fatal> {
-    let lay_out = |chunk: &[Profile]| -> Result<String, Fatal> {
+    let lay_out = |run: &[Profile]| -> Result<String, Fatal> {
         let mut signer = Signer::new(credentials.clone());
-        let mut text = String::with_capacity(chunk.len() * 1600);
-        for (index, profile) in chunk.iter().enumerate() {
-            let unsigned = compile(profile, signer.access_key(), now).map_err(Fatal::invalid)?;
+        let mut text = String::with_capacity(run.len() * 1600);
+        for (index, profile) in run.iter().enumerate() {
+            let bundle = sign_bundle(profile, &mut signer, now)?;
             if index > 0 {
                 text.push_str(",\n");
             }
-            Bundle::new(signer.sign(unsigned)).write_keyed_json(&mut text);
+            bundle.write_keyed_json(&mut text);
         }
         Ok(text)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get());
-    if threads < 2 || profiles.len() < 64 {
-        return Ok(vec![lay_out(profiles)?]);
-    }
 
-    let chunk = profiles.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = profiles
-            .chunks(chunk)
-            .map(|chunk| scope.spawn(move || lay_out(chunk)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    map_runs(profiles, 64, lay_out).into_iter().collect()
+}
+
+/// The bundle of `profile`, compiled and signed at `now`.
+fn sign_bundle(profile: &Profile, signer: &mut Signer, now: Timestamp) -> Result<Bundle, Fatal> {
+    let unsigned = compile(profile, signer.access_key(), now).map_err(Fatal::invalid)?;
+    Ok(Bundle::new(signer.sign(unsigned)))
 }
 
 fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Fatal> {
@@ -670,9 +658,7 @@ fn test(cli: &Cli, color: Color, names: &[String]) -> CommandResult {
     let (mut passed, mut failed) = (0, 0);
     let mut out = String::new();
     for profile in profiles.iter().filter(|profile| !profile.tests.is_empty()) {
-        let unsigned =
-            compile(profile, signer.access_key(), workspace.now).map_err(Fatal::invalid)?;
-        let bundle = Bundle::new(signer.sign(unsigned));
+        let bundle = sign_bundle(profile, &mut signer, workspace.now)?;
         let context = Context {
             now: workspace.now,
             credentials: Some(&credentials),

@@ -29,6 +29,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod lint;
 pub mod load;
+mod parallel;
 pub mod policy;
 pub mod render;
 pub mod schema;

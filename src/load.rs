@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::parallel::map_runs;
 use crate::source::{FileId, Sources, Span, Spanned};
 
 /// A size as written: an integer of bytes or a string such as `"10 MiB"`.
@@ -491,33 +492,16 @@ fn merge(parent: RawProfile, child: &RawProfile) -> RawProfile {
 /// Parses `files` on as many threads as there are cores, returning each file's profiles and
 /// problems in the order of `files`.
 fn parse_files(files: &[FileId], sources: &Sources) -> Vec<(Vec<RawProfile>, Diagnostics)> {
-    let parse = |file: FileId| {
+    let parse = |file: &FileId| {
         let mut found = Diagnostics::new();
-        let profiles = parse_file(file, sources, &mut found);
+        let profiles = parse_file(*file, sources, &mut found);
         (profiles, found)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get());
-    if threads < 2 || files.len() < 2 {
-        return files.iter().map(|&file| parse(file)).collect();
-    }
 
-    let chunk = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|chunk| {
-                scope.spawn(move || chunk.iter().map(|&file| parse(file)).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    map_runs(files, 2, |run| run.iter().map(parse).collect::<Vec<_>>())
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Parses one file into the profiles it defines, reporting every problem found.
