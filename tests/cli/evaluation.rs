@@ -17,22 +17,29 @@ fn bundle_file(dir: &tempfile::TempDir, profile: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// Runs `verify` on `bundle` with `arguments`, at the fixed clock.
+fn verify(bundle: &str, arguments: &[&str]) -> crate::support::Run {
+    let mut all = vec!["verify", bundle];
+    all.extend_from_slice(arguments);
+    all.extend_from_slice(&["--now", NOW]);
+    postpolicy_run(&all)
+}
+
 #[test]
 fn verify_accepts_what_the_profile_allows() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = bundle_file(&dir, "images-only");
-    let verified = postpolicy_run(&[
-        "verify",
+    let verified = verify(
         &bundle,
-        "--field",
-        "Content-Type=image/png",
-        "--size",
-        "2 MiB",
-        "--filename",
-        "cat.png",
-        "--now",
-        NOW,
-    ]);
+        &[
+            "--field",
+            "Content-Type=image/png",
+            "--size",
+            "2 MiB",
+            "--filename",
+            "cat.png",
+        ],
+    );
 
     assert_eq!(verified.code, 0, "{}", verified.stdout);
     assert_eq!(
@@ -45,22 +52,21 @@ fn verify_accepts_what_the_profile_allows() {
 fn verify_lists_every_violation() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = bundle_file(&dir, "images-only");
-    let verified = postpolicy_run(&[
-        "verify",
+    let verified = verify(
         &bundle,
-        "--field",
-        "Content-Type=image/png,text/html",
-        "--field",
-        "key=elsewhere/${filename}",
-        "--field",
-        "x-amz-meta-extra=1",
-        "--size",
-        "0",
-        "--filename",
-        "cat.png",
-        "--now",
-        NOW,
-    ]);
+        &[
+            "--field",
+            "Content-Type=image/png,text/html",
+            "--field",
+            "key=elsewhere/${filename}",
+            "--field",
+            "x-amz-meta-extra=1",
+            "--size",
+            "0",
+            "--filename",
+            "cat.png",
+        ],
+    );
 
     assert_eq!(verified.code, 1);
     insta::assert_snapshot!(verified.stdout);
@@ -231,16 +237,7 @@ fn verify_reads_hand_written_policies_with_s3s_errors() {
     for (name, document) in documents {
         let path = dir.path().join(name);
         std::fs::write(&path, document).unwrap();
-        let verified = postpolicy_run(&[
-            "verify",
-            path.to_str().unwrap(),
-            "--field",
-            "key=a",
-            "--size",
-            "1",
-            "--now",
-            NOW,
-        ]);
+        let verified = verify(path.to_str().unwrap(), &["--field", "key=a", "--size", "1"]);
 
         assert_eq!(verified.code, 1, "{name}: {}", verified.stdout);
         report.push_str(&format!("== {name}\n{}\n", verified.stdout));
@@ -259,20 +256,19 @@ fn verify_accepts_a_sound_hand_written_policy() {
     ]}"#;
     std::fs::write(&path, document).unwrap();
 
-    let verified = postpolicy_run(&[
-        "verify",
+    let verified = verify(
         path.to_str().unwrap(),
-        "--field",
-        "key=user/${filename}",
-        "--field",
-        "Content-Type=text/plain",
-        "--size",
-        "10",
-        "--filename",
-        "C:\\docs\\notes.txt",
-        "--now",
-        NOW,
-    ]);
+        &[
+            "--field",
+            "key=user/${filename}",
+            "--field",
+            "Content-Type=text/plain",
+            "--size",
+            "10",
+            "--filename",
+            "C:\\docs\\notes.txt",
+        ],
+    );
 
     assert_eq!(verified.code, 0, "{}", verified.stdout);
     assert!(
@@ -291,18 +287,17 @@ fn verify_accepts_a_sound_hand_written_policy() {
 fn the_readme_shows_what_verify_prints() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = bundle_file(&dir, "images-only");
-    let verified = postpolicy_run(&[
-        "verify",
+    let verified = verify(
         &bundle,
-        "--field",
-        "Content-Type=text/html",
-        "--size",
-        "12 MiB",
-        "--filename",
-        "page.html",
-        "--now",
-        NOW,
-    ]);
+        &[
+            "--field",
+            "Content-Type=text/html",
+            "--size",
+            "12 MiB",
+            "--filename",
+            "page.html",
+        ],
+    );
     let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
 
     assert_eq!(verified.code, 1);
